@@ -1,0 +1,73 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// DeepArc for Swift. Dependency direction (one way):
+// COpenBLAS ← DeepArcTensor ← DeepArcNN ← DeepArcData / DeepArcCore ← strategy targets (Plugins/)
+//   ← DeepArc (umbrella) ← DeepArcCLI ← deeparc
+let package = Package(
+    name: "DeepArc",
+    products: [
+        .library(name: "DeepArcTensor", targets: ["DeepArcTensor"]),
+        .library(name: "DeepArcNN", targets: ["DeepArcNN"]),
+        .library(name: "DeepArcData", targets: ["DeepArcData"]),
+        .library(name: "DeepArcCore", targets: ["DeepArcCore"]),
+        .library(name: "DeepArc", targets: ["DeepArc"]),
+        .library(name: "DeepArcTestKit", targets: ["DeepArcTestKit"]),
+        .executable(name: "deeparc", targets: ["deeparc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // MARK: - System libraries
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // MARK: - Engine
+        .target(name: "DeepArcTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "DeepArcNN", dependencies: ["DeepArcTensor"]),
+        .target(name: "DeepArcData", dependencies: ["DeepArcTensor", "CZlib"]),
+
+        // MARK: - DeepArc core, strategies, umbrella
+        .target(name: "DeepArcCore", dependencies: ["DeepArcTensor", "DeepArcNN"]),
+        .target(name: "DeepArc", dependencies: ["DeepArcCore", "DeepArcTensor", "DeepArcNN", "DeepArcData"]),
+        .target(name: "DeepArcTestKit", dependencies: ["DeepArcCore", "DeepArcTensor", "DeepArcNN"]),
+
+        // MARK: - Command line
+        .target(
+            name: "DeepArcCLI",
+            dependencies: [
+                "DeepArc",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(name: "deeparc", dependencies: ["DeepArcCLI"]),
+
+        // MARK: - Tests
+        .testTarget(name: "DeepArcTensorTests", dependencies: ["DeepArcTensor", "DeepArcTestKit"]),
+        .testTarget(name: "DeepArcNNTests", dependencies: ["DeepArcNN", "DeepArcTensor", "DeepArcTestKit"]),
+        .testTarget(name: "DeepArcDataTests", dependencies: ["DeepArcData", "DeepArcTensor", "DeepArcTestKit"]),
+        .testTarget(name: "DeepArcCoreTests", dependencies: ["DeepArcCore", "DeepArcTestKit"]),
+        .testTarget(name: "DeepArcCLITests", dependencies: ["DeepArcCLI", "deeparc"]),
+    ]
+)
+
+// Strict settings for every target (as swift-log does): explicit existentials, imports that say
+// what they expose, Swift 6 language mode.
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}
+package.swiftLanguageModes = [.v6]

@@ -1,0 +1,1 @@
+public struct DeepArcCommand { public static func main() async {} }

@@ -1,0 +1,120 @@
+internal import COpenBLAS
+
+/// Thin, typed entry points into OpenBLAS for kernels that work on raw buffers.
+///
+/// All matrices are row-major. Callers guarantee that the buffers hold the sizes the dimensions
+/// imply; these functions do not check them (they are the hot path).
+public enum BLAS {
+    /// C ← alpha · op(A) · op(B) + beta · C, with op(X) = Xᵀ when the transpose flag is set.
+    ///
+    /// - Parameters:
+    ///   - m: rows of op(A) and C.  - n: columns of op(B) and C.  - k: columns of op(A), rows of op(B).
+    ///   - lda, ldb, ldc: row strides (leading dimensions) of A, B and C as stored.
+    @inlinable
+    public static func sgemm(
+        transposeA: Bool, transposeB: Bool,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            // BLAS with k = 0 only scales C; do it explicitly so beta = 0 also clears NaNs.
+            scale(c, rows: m, columns: n, stride: ldc, by: beta)
+            return
+        }
+        _sgemm(transposeA, transposeB, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c,
+            Int32(ldc))
+    }
+
+    @usableFromInline
+    static func _sgemm(
+        _ ta: Bool, _ tb: Bool, _ m: Int32, _ n: Int32, _ k: Int32, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int32, _ b: UnsafePointer<Float>, _ ldb: Int32,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int32
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+            m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    @usableFromInline
+    static func scale(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int, by beta: Float) {
+        for row in 0..<rows {
+            let start = c + row * stride
+            if beta == 0 {
+                start.update(repeating: 0, count: columns)
+            } else {
+                for column in 0..<columns { start[column] *= beta }
+            }
+        }
+    }
+
+    /// C ← alpha · A · Aᵀ + beta · C for the upper triangle of the n × n matrix C (A is n × k,
+    /// or k × n when `transpose` is set, giving Aᵀ · A). Only the upper triangle is written.
+    public static func ssyrkUpper(
+        transpose: Bool, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard n > 0 else { return }
+        cblas_ssyrk(
+            CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), alpha, a,
+            Int32(lda), beta, c, Int32(ldc))
+    }
+
+    /// y ← alpha · x + y over `count` elements.
+    public static func saxpy(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        guard count > 0 else { return }
+        cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
+    }
+
+    /// x ← alpha · x over `count` elements.
+    public static func sscal(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>) {
+        guard count > 0 else { return }
+        cblas_sscal(Int32(count), alpha, x, 1)
+    }
+
+    /// The dot product of two vectors of `count` elements.
+    public static func sdot(count: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>) -> Float {
+        guard count > 0 else { return 0 }
+        return cblas_sdot(Int32(count), x, 1, y, 1)
+    }
+
+    /// C ← alpha · op(A) · op(B) + beta · C in double precision (row-major).
+    public static func dgemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double = 1,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            for row in 0..<m {
+                let start = c + row * ldc
+                for column in 0..<n { start[column] = beta == 0 ? 0 : beta * start[column] }
+            }
+            return
+        }
+        cblas_dgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Sets how many threads OpenBLAS uses (at least 1). Results are bitwise reproducible only
+    /// for a fixed thread count.
+    public static func setThreadCount(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    /// How many threads OpenBLAS currently uses.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// The name of the CPU kernel OpenBLAS chose (for example `Haswell` or `SkylakeX`).
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+}

@@ -1,0 +1,3 @@
+import DeepArcCLI
+
+await DeepArcCommand.main()
