@@ -11,6 +11,9 @@ let package = Package(
         .library(name: "DeepArcNN", targets: ["DeepArcNN"]),
         .library(name: "DeepArcData", targets: ["DeepArcData"]),
         .library(name: "DeepArcCore", targets: ["DeepArcCore"]),
+        .library(name: "DeepArcCKA", targets: ["DeepArcCKA"]),
+        .library(name: "DeepArcGreedy", targets: ["DeepArcGreedy"]),
+        .library(name: "DeepArcDP", targets: ["DeepArcDP"]),
         .library(name: "DeepArc", targets: ["DeepArc"]),
         .library(name: "DeepArcTestKit", targets: ["DeepArcTestKit"]),
         .executable(name: "deeparc", targets: ["deeparc"]),
@@ -38,7 +41,16 @@ let package = Package(
 
         // MARK: - DeepArc core, strategies, umbrella
         .target(name: "DeepArcCore", dependencies: ["DeepArcTensor", "DeepArcNN"]),
-        .target(name: "DeepArc", dependencies: ["DeepArcCore", "DeepArcTensor", "DeepArcNN", "DeepArcData"]),
+        .target(name: "DeepArcCKA", dependencies: ["DeepArcCore", "DeepArcTensor"], path: "Plugins/DeepArcCKA"),
+        .target(name: "DeepArcGreedy", dependencies: ["DeepArcCore"], path: "Plugins/DeepArcGreedy"),
+        .target(name: "DeepArcDP", dependencies: ["DeepArcCore"], path: "Plugins/DeepArcDP"),
+        .target(
+            name: "DeepArc",
+            dependencies: [
+                "DeepArcCore", "DeepArcTensor", "DeepArcNN", "DeepArcData",
+                "DeepArcCKA", "DeepArcGreedy", "DeepArcDP",
+            ]
+        ),
         .target(name: "DeepArcTestKit", dependencies: ["DeepArcCore", "DeepArcTensor", "DeepArcNN"]),
 
         // MARK: - Command line
@@ -57,6 +69,8 @@ let package = Package(
         .testTarget(name: "DeepArcNNTests", dependencies: ["DeepArcNN", "DeepArcTensor", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcDataTests", dependencies: ["DeepArcData", "DeepArcTensor", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcCoreTests", dependencies: ["DeepArcCore", "DeepArcTestKit"]),
+        .testTarget(name: "DeepArcCKATests", dependencies: ["DeepArcCKA", "DeepArcCore", "DeepArcTestKit"]),
+        .testTarget(name: "DeepArcPartitionerTests", dependencies: ["DeepArcGreedy", "DeepArcDP", "DeepArcCore", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcCLITests", dependencies: ["DeepArcCLI", "deeparc"]),
     ]
 )
