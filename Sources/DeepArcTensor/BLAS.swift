@@ -26,8 +26,15 @@ public enum BLAS {
             scale(c, rows: m, columns: n, stride: ldc, by: beta)
             return
         }
+        guard BLASProfile.isEnabled else {
+            _sgemm(transposeA, transposeB, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c,
+                Int32(ldc))
+            return
+        }
+        let start = ContinuousClock.now
         _sgemm(transposeA, transposeB, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c,
             Int32(ldc))
+        BLASProfile.record(start: start, m: m, n: n, k: k)
     }
 
     @usableFromInline
