@@ -249,8 +249,14 @@ struct SeededGeneratorTests {
     /// Python transcription of the published algorithms (SplitMix64 seed 0 gives 0xE220A8397B1DCDAF
     /// first, the well-known value).
     @Test(arguments: [
-        (UInt64(0), [UInt64(0x99EC_5F36_CB75_F2B4), 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0, 0x6AA5_94F1_262D_2D2C]),
-        (UInt64(42), [UInt64(0x1578_0B2E_0C2E_C716), 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1, 0xECB8_AD47_03B3_60A1]),
+        (
+            UInt64(0),
+            [UInt64(0x99EC_5F36_CB75_F2B4), 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0, 0x6AA5_94F1_262D_2D2C]
+        ),
+        (
+            UInt64(42),
+            [UInt64(0x1578_0B2E_0C2E_C716), 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1, 0xECB8_AD47_03B3_60A1]
+        ),
     ])
     func matchesReferenceSequence(seed: UInt64, expected: [UInt64]) {
         var generator = SeededGenerator(seed: seed)

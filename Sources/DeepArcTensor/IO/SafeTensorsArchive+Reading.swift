@@ -193,8 +193,11 @@ extension SafeTensorsArchive {
         }
 
         let offsetsValue = try field("data_offsets")
-        guard case .array(let offsets) = offsetsValue, offsets.count == 2 else {
+        guard case .array(let offsets) = offsetsValue else {
             throw fail("field \"data_offsets\" is \(offsetsValue.kindDescription), not [begin, end]")
+        }
+        guard offsets.count == 2 else {
+            throw fail("field \"data_offsets\" has \(offsets.count) elements, not [begin, end]")
         }
         let begin = try nonNegativeInteger(offsets[0], what: "data_offsets begin", fail: fail)
         let end = try nonNegativeInteger(offsets[1], what: "data_offsets end", fail: fail)
@@ -224,7 +227,9 @@ extension SafeTensorsArchive {
         guard digits.allSatisfy(\.isASCII), digits.allSatisfy({ $0 >= "0" && $0 <= "9" }) else {
             throw fail("\(what) is \(text), not an integer")
         }
-        guard !text.hasPrefix("-") || digits.allSatisfy({ $0 == "0" }) else { throw fail("\(what) is negative (\(text))") }
+        guard !text.hasPrefix("-") || digits.allSatisfy({ $0 == "0" }) else {
+            throw fail("\(what) is negative (\(text))")
+        }
         guard let integer = Int(digits) else { throw fail("\(what) is \(text), which overflows a 64-bit integer") }
         return integer
     }

@@ -81,7 +81,8 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable, CustomStringConver
             }
         case .i64:
             for index in 0..<count {
-                target[index] = Float(Int64(littleEndian: source.loadUnaligned(fromByteOffset: index &* 8, as: Int64.self)))
+                target[index] = Float(
+                    Int64(littleEndian: source.loadUnaligned(fromByteOffset: index &* 8, as: Int64.self)))
             }
         case .u64:
             for index in 0..<count {
@@ -90,7 +91,8 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable, CustomStringConver
             }
         case .i32:
             for index in 0..<count {
-                target[index] = Float(Int32(littleEndian: source.loadUnaligned(fromByteOffset: index &* 4, as: Int32.self)))
+                target[index] = Float(
+                    Int32(littleEndian: source.loadUnaligned(fromByteOffset: index &* 4, as: Int32.self)))
             }
         case .u32:
             for index in 0..<count {
@@ -99,7 +101,8 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable, CustomStringConver
             }
         case .i16:
             for index in 0..<count {
-                target[index] = Float(Int16(littleEndian: source.loadUnaligned(fromByteOffset: index &* 2, as: Int16.self)))
+                target[index] = Float(
+                    Int16(littleEndian: source.loadUnaligned(fromByteOffset: index &* 2, as: Int16.self)))
             }
         case .u16:
             for index in 0..<count {
