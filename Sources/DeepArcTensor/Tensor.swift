@@ -66,8 +66,19 @@ public struct Tensor: Sendable, Equatable {
     @inlinable public var rank: Int { shape.count }
     /// The extent of the outermost dimension (the batch size of an NCHW tensor); 1 for a scalar.
     @inlinable public var batchCount: Int { shape.first ?? 1 }
-    /// The number of elements per item of the outermost dimension.
-    public var itemCount: Int { shape.isEmpty ? 1 : (shape[0] == 0 ? 0 : count / shape[0]) }
+    /// The number of elements per item of the outermost dimension (the product of the other
+    /// dimensions, also for an empty batch: 3 for shape [0, 3]); 1 for a scalar.
+    public var itemCount: Int {
+        guard let first = shape.first else { return 1 }
+        if first != 0 { return count / first }
+        var product = 1
+        for dimension in shape.dropFirst() {
+            let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return 0 }  // no item of that size can exist
+            product = next
+        }
+        return product
+    }
 
     /// The tensor's values with a new shape of the same element count.
     /// - Throws: ``Tensor/Error/countMismatch(shape:count:)`` when the counts differ.
