@@ -65,7 +65,8 @@ let package = Package(
         .executableTarget(name: "deeparc", dependencies: ["DeepArcCLI"]),
 
         // MARK: - Tests
-        .testTarget(name: "DeepArcTensorTests", dependencies: ["DeepArcTensor", "DeepArcTestKit"]),
+        .testTarget(
+            name: "DeepArcTensorTests", dependencies: ["DeepArcTensor", "DeepArcTestKit"], exclude: ["Fixtures"]),
         .testTarget(name: "DeepArcNNTests", dependencies: ["DeepArcNN", "DeepArcTensor", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcDataTests", dependencies: ["DeepArcData", "DeepArcTensor", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcCoreTests", dependencies: ["DeepArcCore", "DeepArcTestKit"]),
