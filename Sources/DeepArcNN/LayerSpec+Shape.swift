@@ -60,7 +60,8 @@ extension LayerSpec {
         case .sequential(let layers):
             return "sequential(\(layers.count) layers)"
         case .residual(let body, let shortcut, _):
-            return "residual(body \(body.count) layers, shortcut \(shortcut.isEmpty ? "identity" : "\(shortcut.count) layers"))"
+            let side = shortcut.isEmpty ? "identity" : "\(shortcut.count) layers"
+            return "residual(body \(body.count) layers, shortcut \(side))"
         }
     }
 
@@ -99,7 +100,8 @@ extension LayerSpec {
             guard inputs > 0, outputs > 0 else { throw invalid("inputs and outputs must be positive") }
             guard input == [inputs] else { throw mismatch("[\(inputs)]") }
             let weights = try product(inputs, outputs)
-            return Analysis(shape: [outputs], parameters: try sum(weights, bias ? outputs : 0), multiplyAccumulates: weights)
+            return Analysis(
+                shape: [outputs], parameters: try sum(weights, bias ? outputs : 0), multiplyAccumulates: weights)
 
         case .conv2D(let inChannels, let outChannels, let kernel, let stride, let padding, let bias):
             guard inChannels > 0, outChannels > 0 else { throw invalid("channel counts must be positive") }
@@ -183,7 +185,9 @@ extension LayerSpec {
     private func windowCount(extent: Int, window: Int, stride: Int, padding: Int, name: String) throws(NNError) -> Int {
         let (doubled, overflowD) = padding.multipliedReportingOverflow(by: 2)
         let (padded, overflowP) = extent.addingReportingOverflow(doubled)
-        guard !overflowD, !overflowP else { throw .invalidConfiguration(layer: name, reason: "padding \(padding) is too large") }
+        guard !overflowD, !overflowP else {
+            throw .invalidConfiguration(layer: name, reason: "padding \(padding) is too large")
+        }
         guard padded >= window else {
             throw .invalidConfiguration(
                 layer: name,

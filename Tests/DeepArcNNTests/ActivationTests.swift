@@ -67,7 +67,9 @@ struct ActivationTests {
         #expect(try layer.forward(x, mode: .inference) == x)
     }
 
-    @Test("Dropout zeroes about `rate` of the elements and scales the rest by 1/(1 − rate)", arguments: [0.2, 0.5, 0.9] as [Float])
+    @Test(
+        "Dropout zeroes about `rate` of the elements and scales the rest by 1/(1 − rate)",
+        arguments: [0.2, 0.5, 0.9] as [Float])
     func dropoutTraining(rate: Float) throws {
         let layer = try Dropout(rate: rate, seed: 7)
         let x = seededUniformTensor([20, 500], in: 1...2, seed: 8)

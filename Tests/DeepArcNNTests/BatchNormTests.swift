@@ -106,7 +106,10 @@ struct BatchNormTests {
     func description() throws {
         let layer = try BatchNorm(channels: 4, momentum: 0.01, epsilon: 1e-3)
         #expect(layer.namedParameters.map(\.name) == ["weight", "bias", "runningMean", "runningVariance"])
-        #expect(layer.namedParameters.map(\.parameter.kind) == [.normalization, .normalization, .runningStatistic, .runningStatistic])
+        #expect(
+            layer.namedParameters.map(\.parameter.kind) == [
+                .normalization, .normalization, .runningStatistic, .runningStatistic,
+            ])
         #expect(layer.weight.value.scalars == [1, 1, 1, 1])
         #expect(layer.bias.value.scalars == [0, 0, 0, 0])
         #expect(layer.runningVariance.value.scalars == [1, 1, 1, 1])

@@ -118,6 +118,9 @@ struct DenseTests {
         var generator = SeededGenerator(seed: 0)
         #expect(throws: NNError.self) { try Dense(inputs: 0, outputs: 2, generator: &generator) }
         #expect(throws: NNError.self) { try Dense(inputs: 2, outputs: -1, generator: &generator) }
+        // Refused before allocating.
+        #expect(throws: NNError.self) { try Dense(inputs: 1 << 20, outputs: 1 << 20, generator: &generator) }
+        #expect(throws: NNError.self) { try Dense(inputs: Int.max, outputs: Int.max, generator: &generator) }
 
         // A parameter replaced with the wrong shape is reported, not read out of bounds.
         dense.weight.value = Tensor(zeros: [3, 3])

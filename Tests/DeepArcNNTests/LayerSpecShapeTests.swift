@@ -14,7 +14,9 @@ struct LayerSpecShapeTests {
     }
 
     private static let cases: [Case] = [
-        Case(spec: .dense(inputs: 784, outputs: 10, bias: true), input: [784], output: [10], parameters: 7850, macs: 7840),
+        Case(
+            spec: .dense(inputs: 784, outputs: 10, bias: true), input: [784], output: [10], parameters: 7850, macs: 7840
+        ),
         Case(spec: .dense(inputs: 4, outputs: 3, bias: false), input: [4], output: [3], parameters: 12, macs: 12),
         // (32 + 2 − 3)/1 + 1 = 32; 16·3·9 = 432 weights, each used 32·32 times.
         Case(
@@ -28,8 +30,12 @@ struct LayerSpecShapeTests {
         Case(
             spec: .conv2D(inChannels: 1, outChannels: 2, kernel: 5, stride: 1, padding: 0, bias: true),
             input: [1, 7, 9], output: [2, 3, 5], parameters: 52, macs: 50 * 15),
-        Case(spec: .batchNorm(channels: 16, momentum: 0.1, epsilon: 1e-5), input: [16, 8, 8], output: [16, 8, 8], parameters: 32, macs: 1024),
-        Case(spec: .batchNorm(channels: 10, momentum: 0.1, epsilon: 1e-5), input: [10], output: [10], parameters: 20, macs: 10),
+        Case(
+            spec: .batchNorm(channels: 16, momentum: 0.1, epsilon: 1e-5), input: [16, 8, 8], output: [16, 8, 8],
+            parameters: 32, macs: 1024),
+        Case(
+            spec: .batchNorm(channels: 10, momentum: 0.1, epsilon: 1e-5), input: [10], output: [10], parameters: 20,
+            macs: 10),
         Case(spec: .relu, input: [3, 4, 5], output: [3, 4, 5], parameters: 0, macs: 0),
         Case(spec: .maxPool(size: 2, stride: 2), input: [16, 32, 32], output: [16, 16, 16], parameters: 0, macs: 0),
         Case(spec: .maxPool(size: 2, stride: 2), input: [4, 7, 7], output: [4, 3, 3], parameters: 0, macs: 0),
@@ -56,7 +62,8 @@ struct LayerSpecShapeTests {
             macs: 4608 * 256 + 8192 + 9216 * 256 + 8192 + 512 * 256 + 8192),
         // An identity block keeps the shape.
         Case(
-            spec: .residual(body: [.dense(inputs: 6, outputs: 6, bias: true), .relu], shortcut: [], postActivation: false),
+            spec: .residual(
+                body: [.dense(inputs: 6, outputs: 6, bias: true), .relu], shortcut: [], postActivation: false),
             input: [6], output: [6], parameters: 42, macs: 36),
         // A small VGG-like stack.
         Case(
@@ -99,7 +106,9 @@ struct LayerSpecShapeTests {
             try LayerSpec.sequential([.relu, .dense(inputs: 4, outputs: 2, bias: true)]).outputShape(forInput: [3])
         }
         let conv = LayerSpec.conv2D(inChannels: 3, outChannels: 4, kernel: 5, stride: 1, padding: 0, bias: true)
-        #expect(throws: NNError.shapeMismatch(layer: conv.diagnosticNameForTests, expected: "[3, H, W]", actual: [2, 8, 8])) {
+        #expect(
+            throws: NNError.shapeMismatch(layer: conv.diagnosticNameForTests, expected: "[3, H, W]", actual: [2, 8, 8])
+        ) {
             try conv.outputShape(forInput: [2, 8, 8])
         }
         #expect(
@@ -114,13 +123,17 @@ struct LayerSpecShapeTests {
         }
         #expect(throws: NNError.self) { try LayerSpec.maxPool(size: 3, stride: 1).outputShape(forInput: [1, 2, 2]) }
         #expect(throws: NNError.self) { try LayerSpec.globalAvgPool.outputShape(forInput: [4]) }
-        #expect(throws: NNError.self) { try LayerSpec.batchNorm(channels: 3, momentum: 0.1, epsilon: 1e-5).outputShape(forInput: [4]) }
+        #expect(throws: NNError.self) {
+            try LayerSpec.batchNorm(channels: 3, momentum: 0.1, epsilon: 1e-5).outputShape(forInput: [4])
+        }
         #expect(throws: NNError.self) { try LayerSpec.relu.outputShape(forInput: [3, 0]) }
         #expect(throws: NNError.self) { try LayerSpec.dropout(rate: 1).outputShape(forInput: [3]) }
         // Body and shortcut disagree.
         #expect(throws: NNError.self) {
-            try LayerSpec.residual(body: [.dense(inputs: 4, outputs: 3, bias: true)], shortcut: [], postActivation: false)
-                .outputShape(forInput: [4])
+            try LayerSpec.residual(
+                body: [.dense(inputs: 4, outputs: 3, bias: true)], shortcut: [], postActivation: false
+            )
+            .outputShape(forInput: [4])
         }
         // Absurd sizes overflow into an error, not a trap.
         #expect(throws: NNError.self) {

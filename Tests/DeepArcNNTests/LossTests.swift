@@ -26,7 +26,8 @@ struct LossTests {
         let labels = [0, 4, 2, 2]
         let weights: [Float] = [1, 0.5, 2, 0]
         for weightList in [nil, weights] {
-            let analytic = try SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels, weights: weightList).gradient
+            let analytic = try SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels, weights: weightList)
+                .gradient
             var numeric = [Double](repeating: 0, count: logits.count)
             let step: Float = 1e-2
             for index in 0..<logits.count {
@@ -35,9 +36,11 @@ struct LossTests {
                 plus[index] += step
                 minus[index] -= step
                 let high = try SoftmaxCrossEntropy.evaluate(
-                    logits: Tensor(shape: [4, 5], scalars: plus), labels: labels, weights: weightList).loss
+                    logits: Tensor(shape: [4, 5], scalars: plus), labels: labels, weights: weightList
+                ).loss
                 let low = try SoftmaxCrossEntropy.evaluate(
-                    logits: Tensor(shape: [4, 5], scalars: minus), labels: labels, weights: weightList).loss
+                    logits: Tensor(shape: [4, 5], scalars: minus), labels: labels, weights: weightList
+                ).loss
                 numeric[index] = (high - low) / Double(plus[index] - minus[index])
             }
             #expect(relativeError(analytic.scalars, numeric) < 1e-3)
@@ -49,7 +52,8 @@ struct LossTests {
         let result = try SoftmaxCrossEntropy.evaluate(logits: Tensor(shape: [1, 2], scalars: [1000, 0]), labels: [1])
         #expect(closeEnough(result.loss, 1000, relative: 1e-6))
         #expect(result.gradient.scalars == [1, -1])
-        let confident = try SoftmaxCrossEntropy.evaluate(logits: Tensor(shape: [1, 2], scalars: [-500, 500]), labels: [1])
+        let confident = try SoftmaxCrossEntropy.evaluate(
+            logits: Tensor(shape: [1, 2], scalars: [-500, 500]), labels: [1])
         #expect(confident.loss == 0)
         #expect(confident.correct == 1)
     }
@@ -79,9 +83,15 @@ struct LossTests {
                 layer: "softmax cross-entropy", reason: "label -1 of sample 0 is outside 0..<3")
         ) { try SoftmaxCrossEntropy.evaluate(logits: logits, labels: [-1, 0]) }
         #expect(throws: NNError.self) { try SoftmaxCrossEntropy.evaluate(logits: logits, labels: [0]) }
-        #expect(throws: NNError.self) { try SoftmaxCrossEntropy.evaluate(logits: logits, labels: [0, 1], weights: [1]) }
-        #expect(throws: NNError.self) { try SoftmaxCrossEntropy.evaluate(logits: logits, labels: [0, 1], weights: [1, -1]) }
-        #expect(throws: NNError.self) { try SoftmaxCrossEntropy.evaluate(logits: logits, labels: [0, 1], weights: [1, .nan]) }
+        #expect(throws: NNError.self) {
+            try SoftmaxCrossEntropy.evaluate(logits: logits, labels: [0, 1], weights: [1])
+        }
+        #expect(throws: NNError.self) {
+            try SoftmaxCrossEntropy.evaluate(logits: logits, labels: [0, 1], weights: [1, -1])
+        }
+        #expect(throws: NNError.self) {
+            try SoftmaxCrossEntropy.evaluate(logits: logits, labels: [0, 1], weights: [1, .nan])
+        }
         #expect(throws: NNError.self) { try SoftmaxCrossEntropy.evaluate(logits: Tensor(zeros: [6]), labels: [0, 1]) }
         #expect(throws: NNError.self) { try SoftmaxCrossEntropy.evaluate(logits: Tensor(zeros: [0, 3]), labels: []) }
     }

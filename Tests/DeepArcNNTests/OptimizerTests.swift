@@ -96,7 +96,8 @@ struct OptimizerTests {
     @Test("Adam's weight decay is coupled (added to the gradient), AdamW's decoupled")
     func decay() throws {
         // AdamW with a zero gradient only shrinks: θ·(1 − ηλ)ᵗ.
-        let adamW = try trajectory(try Adam.adamW(learningRate: 0.1, weightDecay: 0.5), start: [1], gradients: [[0], [0], [0]])
+        let adamW = try trajectory(
+            try Adam.adamW(learningRate: 0.1, weightDecay: 0.5), start: [1], gradients: [[0], [0], [0]])
         #expect(close(adamW, [[0.95], [0.9025], [0.857375]]))
 
         // Adam sees g = λθ: the first step moves η·sign; the second from the moment definitions.
@@ -175,7 +176,8 @@ struct OptimizerTests {
             #expect(weight.value.scalars == [0.95])
             #expect(bias.value.scalars == [exempt.isEmpty ? 0.95 : 1])
         }
-        let adamW = try Adam(learningRate: 0.1, weightDecay: 0.5, decoupled: true, weightDecayExemptKinds: [.normalization])
+        let adamW = try Adam(
+            learningRate: 0.1, weightDecay: 0.5, decoupled: true, weightDecayExemptKinds: [.normalization])
         let gamma = try parameter([1], kind: .normalization)
         adamW.step([gamma])
         #expect(gamma.value.scalars == [1])
@@ -202,14 +204,18 @@ struct LearningRateScheduleTests {
         #expect(ConstantSchedule().learningRate(base: 0.3, step: 999, totalSteps: 10, stepsPerEpoch: 1) == 0.3)
     }
 
-    @Test("step decay multiplies by γ every `epochs` epochs", arguments: [(0, 1.0), (19, 1.0), (20, 0.1), (39, 0.1), (45, 0.01)])
+    @Test(
+        "step decay multiplies by γ every `epochs` epochs",
+        arguments: [(0, 1.0), (19, 1.0), (20, 0.1), (39, 0.1), (45, 0.01)])
     func step(step: Int, factor: Double) throws {
         let schedule = try StepSchedule(epochs: 2, gamma: 0.1)
         let rate = schedule.learningRate(base: 0.5, step: step, totalSteps: 100, stepsPerEpoch: 10)
         #expect(closeEnough(Double(rate), 0.5 * factor, relative: 1e-6))
     }
 
-    @Test("multi-step decay multiplies by γ at each milestone", arguments: [(9, 1.0), (10, 0.1), (29, 0.1), (30, 0.01), (99, 0.01)])
+    @Test(
+        "multi-step decay multiplies by γ at each milestone",
+        arguments: [(9, 1.0), (10, 0.1), (29, 0.1), (30, 0.01), (99, 0.01)])
     func multiStep(step: Int, factor: Double) throws {
         let schedule = try MultiStepSchedule(milestones: [1, 3], gamma: 0.1)
         let rate = schedule.learningRate(base: 0.5, step: step, totalSteps: 100, stepsPerEpoch: 10)
@@ -232,7 +238,10 @@ struct LearningRateScheduleTests {
         #expect(closeEnough(rate(500), 0.01, relative: 1e-6))
         let noWarmup = try CosineSchedule()
         #expect(noWarmup.learningRate(base: 0.2, step: 0, totalSteps: 50, stepsPerEpoch: 1) == 0.2)
-        #expect(closeEnough(Double(noWarmup.learningRate(base: 0.2, step: 25, totalSteps: 50, stepsPerEpoch: 1)), 0.1, relative: 1e-6))
+        #expect(
+            closeEnough(
+                Double(noWarmup.learningRate(base: 0.2, step: 25, totalSteps: 50, stepsPerEpoch: 1)), 0.1,
+                relative: 1e-6))
     }
 
     @Test("invalid schedules throw")

@@ -33,7 +33,8 @@ struct ResidualBlockTests {
         var generator = SeededGenerator(seed: 1)
         let block = ResidualBlock(
             body: [
-                try dense(4, 4, &generator, bias: false), try BatchNorm(channels: 4), ReLU(), try dense(4, 4, &generator),
+                try dense(4, 4, &generator, bias: false), try BatchNorm(channels: 4), ReLU(),
+                try dense(4, 4, &generator),
             ],
             shortcut: [], postActivation: postActivation)
         let report = try numericalGradientCheck(block, input: seededUniformTensor([6, 4], seed: 2), step: 1e-3)
@@ -48,8 +49,11 @@ struct ResidualBlockTests {
             body: [try dense(4, 3, &generator, bias: false), try BatchNorm(channels: 3), ReLU()],
             shortcut: [try dense(4, 3, &generator)], postActivation: postActivation)
         let report = try numericalGradientCheck(block, input: seededUniformTensor([5, 4], seed: 4), step: 1e-3)
-        #expect(report.errors.map(\.name) == ["input", "body.0.weight", "body.1.weight", "body.1.bias",
-            "shortcut.0.weight", "shortcut.0.bias"])
+        #expect(
+            report.errors.map(\.name) == [
+                "input", "body.0.weight", "body.1.weight", "body.1.bias",
+                "shortcut.0.weight", "shortcut.0.bias",
+            ])
         #expect(report.worst < 1e-2, "\(report)")
     }
 
@@ -59,22 +63,30 @@ struct ResidualBlockTests {
         let spy = FlagRecordingLayer()
         let shortcutSpy = FlagRecordingLayer()
         let block = ResidualBlock(
-            body: [spy, try dense(3, 3, &generator), try BatchNorm(channels: 3)], shortcut: [shortcutSpy, try dense(3, 3, &generator)],
+            body: [spy, try dense(3, 3, &generator), try BatchNorm(channels: 3)],
+            shortcut: [shortcutSpy, try dense(3, 3, &generator)],
             postActivation: true)
-        #expect(block.namedParameters.map(\.name) == [
-            "body.1.weight", "body.1.bias", "body.2.weight", "body.2.bias", "body.2.runningMean",
-            "body.2.runningVariance", "shortcut.1.weight", "shortcut.1.bias",
-        ])
-        #expect(block.spec == .residual(
-            body: [.flatten, .dense(inputs: 3, outputs: 3, bias: true), .batchNorm(channels: 3, momentum: 0.1, epsilon: 1e-5)],
-            shortcut: [.flatten, .dense(inputs: 3, outputs: 3, bias: true)], postActivation: true))
+        #expect(
+            block.namedParameters.map(\.name) == [
+                "body.1.weight", "body.1.bias", "body.2.weight", "body.2.bias", "body.2.runningMean",
+                "body.2.runningVariance", "shortcut.1.weight", "shortcut.1.bias",
+            ])
+        #expect(
+            block.spec
+                == .residual(
+                    body: [
+                        .flatten, .dense(inputs: 3, outputs: 3, bias: true),
+                        .batchNorm(channels: 3, momentum: 0.1, epsilon: 1e-5),
+                    ],
+                    shortcut: [.flatten, .dense(inputs: 3, outputs: 3, bias: true)], postActivation: true))
         let x = seededUniformTensor([4, 3], seed: 6)
         _ = try block.forward(x, mode: .training)
         #expect(try block.backward(x, needsInputGradient: false) == nil)
         #expect(spy.flags == [false])
         #expect(shortcutSpy.flags == [false])
         // Parameter gradients still accumulate in both branches.
-        #expect(block.namedParameters.first { $0.name == "shortcut.1.weight" }?.parameter.gradient.squaredNorm() ?? 0 > 0)
+        #expect(
+            block.namedParameters.first { $0.name == "shortcut.1.weight" }?.parameter.gradient.squaredNorm() ?? 0 > 0)
         #expect(try block.backward(x, needsInputGradient: true)?.shape == [4, 3])
         #expect(spy.flags == [false, true])
     }

@@ -33,7 +33,9 @@ struct SequentialTests {
         #expect(model.parameterCount == 4 * 5 + 5 + 5 * 3 + 3)
         #expect(
             model.spec
-                == .sequential([.dense(inputs: 4, outputs: 5, bias: true), .relu, .dense(inputs: 5, outputs: 3, bias: true)]))
+                == .sequential([
+                    .dense(inputs: 4, outputs: 5, bias: true), .relu, .dense(inputs: 5, outputs: 3, bias: true),
+                ]))
         let nested = Sequential([model, try BatchNorm(channels: 3)])
         #expect(nested.namedParameters.map(\.name).prefix(2) == ["0.0.weight", "0.0.bias"])
         #expect(nested.namedParameters.map(\.name).suffix(2) == ["1.runningMean", "1.runningVariance"])
@@ -85,7 +87,9 @@ struct SequentialTests {
         var labels: [Int] = []
         for sample in 0..<150 {
             let label = sample % 3
-            scalars += [centres[label].0 + 0.5 * generator.nextNormal(), centres[label].1 + 0.5 * generator.nextNormal()]
+            scalars += [
+                centres[label].0 + 0.5 * generator.nextNormal(), centres[label].1 + 0.5 * generator.nextNormal(),
+            ]
             labels.append(label)
         }
         let x = try Tensor(shape: [150, 2], scalars: scalars)

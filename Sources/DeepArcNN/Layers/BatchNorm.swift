@@ -1,5 +1,5 @@
-internal import Dispatch
 public import DeepArcTensor
+internal import Dispatch
 
 /// Batch normalisation over the channel axis of [N, C, H, W] (statistics over N·H·W) or the
 /// features of [N, C] (statistics over N), with PyTorch's semantics.
@@ -249,8 +249,10 @@ public final class BatchNorm: Layer {
         var scales = [Float](repeating: 0, count: channels)
         var shifts = [Float](repeating: 0, count: channels)
         let epsilon = Double(self.epsilon)
-        let (gamma, beta, mean, variance) = (weight.scalarsInDouble, bias.scalarsInDouble, runningMean.scalarsInDouble,
-            runningVariance.scalarsInDouble)
+        let (gamma, beta, mean, variance) = (
+            weight.scalarsInDouble, bias.scalarsInDouble, runningMean.scalarsInDouble,
+            runningVariance.scalarsInDouble
+        )
         for channel in 0..<channels {
             let scale = gamma[channel] / (variance[channel] + epsilon).squareRoot()
             scales[channel] = Float(scale)
@@ -284,7 +286,8 @@ public final class BatchNorm: Layer {
         for (name, parameter) in namedParameters
         where parameter.value.shape != [channels] || parameter.gradient.shape != [channels] {
             throw .invalidConfiguration(
-                layer: spec.diagnosticName, reason: "\(name) has shape \(parameter.value.shape), expected [\(channels)]")
+                layer: spec.diagnosticName, reason: "\(name) has shape \(parameter.value.shape), expected [\(channels)]"
+            )
         }
     }
 }

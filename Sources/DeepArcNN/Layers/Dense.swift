@@ -27,17 +27,19 @@ public final class Dense: Layer {
     private var cachedInput: Tensor?
 
     /// Creates a dense layer with PyTorch's default initialisation drawn from `generator`.
-    /// - Throws: ``NNError/invalidConfiguration(layer:reason:)`` when `inputs` or `outputs` is not positive.
+    /// - Throws: ``NNError/invalidConfiguration(layer:reason:)`` when `inputs` or `outputs` is not
+    ///   positive or the weight would have more than 2³¹ − 1 entries.
     public init(inputs: Int, outputs: Int, bias: Bool = true, generator: inout SeededGenerator) throws(NNError) {
         let name = LayerSpec.dense(inputs: inputs, outputs: outputs, bias: bias).diagnosticName
-        guard inputs > 0 else { throw .invalidConfiguration(layer: name, reason: "inputs must be positive, got \(inputs)") }
+        guard inputs > 0 else {
+            throw .invalidConfiguration(layer: name, reason: "inputs must be positive, got \(inputs)")
+        }
         guard outputs > 0 else {
             throw .invalidConfiguration(layer: name, reason: "outputs must be positive, got \(outputs)")
         }
-        do {
-            _ = try Tensor.elementCount(of: [outputs, inputs])
-        } catch {
-            throw .tensor(layer: name, error)
+        // BLAS takes 32-bit dimensions; the product cannot overflow once both factors fit in 32 bits.
+        guard inputs <= Int(Int32.max), outputs <= Int(Int32.max), inputs * outputs <= Int(Int32.max) else {
+            throw .invalidConfiguration(layer: name, reason: "a \(outputs) × \(inputs) weight is too large")
         }
         self.inputs = inputs
         self.outputs = outputs
@@ -45,7 +47,8 @@ public final class Dense: Layer {
         let range = -bound...bound
         self.weight = Parameter(
             Tensor.randomUniform(shape: [outputs, inputs], in: range, using: &generator), kind: .weight)
-        self.bias = bias ? Parameter(Tensor.randomUniform(shape: [outputs], in: range, using: &generator), kind: .bias) : nil
+        self.bias =
+            bias ? Parameter(Tensor.randomUniform(shape: [outputs], in: range, using: &generator), kind: .bias) : nil
     }
 
     // MARK: - Layer
@@ -153,7 +156,8 @@ public final class Dense: Layer {
                 layer: name, reason: "weight has shape \(weight.value.shape), expected [\(outputs), \(inputs)]")
         }
         if let bias, bias.value.shape != [outputs] || bias.gradient.shape != [outputs] {
-            throw .invalidConfiguration(layer: name, reason: "bias has shape \(bias.value.shape), expected [\(outputs)]")
+            throw .invalidConfiguration(
+                layer: name, reason: "bias has shape \(bias.value.shape), expected [\(outputs)]")
         }
     }
 }

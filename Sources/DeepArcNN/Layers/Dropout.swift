@@ -64,7 +64,8 @@ public final class Dropout: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws(NNError) -> Tensor? {
         guard let shape = cachedShape else { throw .backwardWithoutForward(layer: spec.diagnosticName) }
         guard outputGradient.shape == shape else {
-            throw .shapeMismatch(layer: spec.diagnosticName, expected: "gradient \(shape)", actual: outputGradient.shape)
+            throw .shapeMismatch(
+                layer: spec.diagnosticName, expected: "gradient \(shape)", actual: outputGradient.shape)
         }
         guard needsInputGradient else { return nil }
         guard let mask = cachedMask else { return outputGradient }

@@ -1,5 +1,5 @@
-internal import Foundation
 import DeepArcTensor
+internal import Foundation
 
 /// Adam, and AdamW when ``decoupled`` is set, with PyTorch's `torch.optim.Adam`/`AdamW` semantics
 /// (bias-corrected moments):
@@ -44,7 +44,8 @@ public final class Adam: Optimizer {
     private var states: [ObjectIdentifier: State] = [:]
 
     /// Creates an Adam (or, with `decoupled`, AdamW) optimizer. PyTorch's defaults: η = 1e-3,
-    /// β = (0.9, 0.999), ε = 1e-8, λ = 0 (AdamW's default λ is 0.01: see ``adamW(learningRate:beta1:beta2:epsilon:weightDecay:)``).
+    /// β = (0.9, 0.999), ε = 1e-8, λ = 0 (AdamW's default λ is 0.01: see
+    /// ``adamW(learningRate:beta1:beta2:epsilon:weightDecay:)``).
     /// - Throws: ``NNError/invalidConfiguration(layer:reason:)`` for a negative or non-finite
     ///   learning rate, β outside [0, 1), a non-positive ε or a negative weight decay.
     public init(
@@ -73,7 +74,8 @@ public final class Adam: Optimizer {
     }
 
     /// AdamW (decoupled weight decay) with PyTorch's defaults, λ = 0.01 included.
-    /// - Throws: the errors of ``init(learningRate:beta1:beta2:epsilon:weightDecay:decoupled:weightDecayExemptKinds:)``.
+    /// - Throws: the errors of
+    ///   ``init(learningRate:beta1:beta2:epsilon:weightDecay:decoupled:weightDecayExemptKinds:)``.
     public static func adamW(
         learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
         weightDecay: Float = 0.01
@@ -91,7 +93,8 @@ public final class Adam: Optimizer {
         for parameter in parameters where parameter.receivesUpdates {
             precondition(
                 parameter.gradient.shape == parameter.value.shape,
-                "parameter gradient shape \(parameter.gradient.shape) differs from its value's \(parameter.value.shape)")
+                "parameter gradient shape \(parameter.gradient.shape) differs from its value's \(parameter.value.shape)"
+            )
             parameter.applyMask()
             let decay = weightDecayExemptKinds.contains(parameter.kind) ? 0 : weightDecay
             let state = self.state(for: parameter)

@@ -46,7 +46,9 @@ public struct StepSchedule: LearningRateSchedule, Equatable {
     /// - Throws: ``NNError/invalidConfiguration(layer:reason:)`` when `epochs` is not positive or
     ///   `gamma` is negative or not finite.
     public init(epochs: Int, gamma: Float) throws(NNError) {
-        guard epochs > 0 else { throw .invalidHyperparameter("step schedule", "epochs must be positive, got \(epochs)") }
+        guard epochs > 0 else {
+            throw .invalidHyperparameter("step schedule", "epochs must be positive, got \(epochs)")
+        }
         guard gamma >= 0, gamma.isFinite else {
             throw .invalidHyperparameter("step schedule", "gamma must be finite and non-negative, got \(gamma)")
         }

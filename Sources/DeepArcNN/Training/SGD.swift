@@ -71,7 +71,8 @@ public final class SGD: Optimizer {
         for parameter in parameters where parameter.receivesUpdates {
             precondition(
                 parameter.gradient.shape == parameter.value.shape,
-                "parameter gradient shape \(parameter.gradient.shape) differs from its value's \(parameter.value.shape)")
+                "parameter gradient shape \(parameter.gradient.shape) differs from its value's \(parameter.value.shape)"
+            )
             parameter.applyMask()
             let decay = weightDecayExemptKinds.contains(parameter.kind) ? 0 : weightDecay
             if momentum == 0 {

@@ -1,5 +1,5 @@
-internal import Foundation
 public import DeepArcTensor
+internal import Foundation
 
 /// The softmax cross-entropy loss of a batch of logits against integer class labels.
 ///
