@@ -77,7 +77,8 @@ public struct DPPartitioner: Partitioner {
     /// `dp`.
     public static let identifier = "dp"
     /// One line for `deeparc strategies`.
-    public static let summary = "exact optimum of Eq. 4 (Σ simmod − c·cross-module similarity, simmod > th) by dynamic programming"
+    public static let summary =
+        "exact optimum of Eq. 4 (Σ simmod − c·cross-module similarity, simmod > th) by dynamic programming"
 
     /// The relative tolerance within which two candidate values count as tied.
     public static let tieTolerance = 1e-12
@@ -100,7 +101,8 @@ public struct DPPartitioner: Partitioner {
     public func partition(_ matrix: SimilarityMatrix, threshold: Double) throws -> Partition {
         try Self.validateThreshold(threshold)
         let n = matrix.count
-        let starts = Self.optimalStarts(values: matrix.values, count: n, threshold: threshold, weight: options.pairs.weight)
+        let starts = Self.optimalStarts(
+            values: matrix.values, count: n, threshold: threshold, weight: options.pairs.weight)
         return try Partition(moduleStarts: starts, layerCount: n)
     }
 

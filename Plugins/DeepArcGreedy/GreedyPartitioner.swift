@@ -66,7 +66,8 @@ public struct GreedyPartitioner: Partitioner {
     /// `greedy`.
     public static let identifier = "greedy"
     /// One line for `deeparc strategies`.
-    public static let summary = "Algorithm 1: grow each module while its mean adjacent similarity (or the new link) ≥ th"
+    public static let summary =
+        "Algorithm 1: grow each module while its mean adjacent similarity (or the new link) ≥ th"
 
     /// The options in effect.
     public let options: Options

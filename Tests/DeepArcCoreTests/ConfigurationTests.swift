@@ -7,7 +7,12 @@ struct ConfigValueTests {
     @Test func decodesEveryKindOfJSONValue() throws {
         let json = #"{"a": [1, true, null, "x", {"b": 2.5}], "c": -3e2}"#
         let value = try JSONDecoder().decode(ConfigValue.self, from: Data(json.utf8))
-        #expect(value == .object(["a": .array([.number(1), .bool(true), .null, .string("x"), .object(["b": .number(2.5)])]), "c": .number(-300)]))
+        #expect(
+            value
+                == .object([
+                    "a": .array([.number(1), .bool(true), .null, .string("x"), .object(["b": .number(2.5)])]),
+                    "c": .number(-300),
+                ]))
         #expect(value.objectKeys == ["a", "c"])
         #expect(value.kindName == "object")
     }
@@ -51,7 +56,8 @@ struct PipelineConfigurationTests {
     }
 
     @Test func designExampleDecodes() throws {
-        let configuration = try decode("""
+        let configuration = try decode(
+            """
             {"model": {"checkpoint": "runs/resnet20.safetensors"},
              "data": {"dataset": "fashion-mnist", "samples": 1000},
              "similarity": {"name": "cka.linear"},
@@ -61,7 +67,9 @@ struct PipelineConfigurationTests {
             """)
         #expect(configuration.model == .init(checkpoint: "runs/resnet20.safetensors"))
         #expect(configuration.model.arch == nil)
-        #expect(configuration.partitioner == StrategyReference(name: "greedy", options: ["threshold": 0.99, "criterion": "mean"]))
+        #expect(
+            configuration.partitioner
+                == StrategyReference(name: "greedy", options: ["threshold": 0.99, "criterion": "mean"]))
         #expect(configuration.compressor.options == ["amountPerRound": 0.2, "maxRounds": 10, "maxAccuracyDrop": 0.01])
         let again = try JSONDecoder().decode(PipelineConfiguration.self, from: JSONEncoder().encode(configuration))
         #expect(again == configuration)
@@ -76,13 +84,24 @@ struct PipelineConfigurationTests {
     }
 
     @Test func unknownKeysAreErrorsNamingThem() throws {
-        #expect(throws: DeepArcError.invalidConfiguration(reason: "unknown key 'simlarity' in the configuration's top level; valid keys: compressor, data, deviation, model, partitioner, similarity")) {
+        #expect(
+            throws: DeepArcError.invalidConfiguration(
+                reason:
+                    "unknown key 'simlarity' in the configuration's top level; valid keys: compressor, data, deviation, model, partitioner, similarity"
+            )
+        ) {
             try decode(#"{"simlarity": {"name": "cka.linear"}}"#)
         }
-        #expect(throws: DeepArcError.invalidConfiguration(reason: "unknown key 'sample' in data; valid keys: dataDir, dataset, samples")) {
+        #expect(
+            throws: DeepArcError.invalidConfiguration(
+                reason: "unknown key 'sample' in data; valid keys: dataDir, dataset, samples")
+        ) {
             try decode(#"{"data": {"sample": 10}}"#)
         }
-        #expect(throws: DeepArcError.invalidConfiguration(reason: "unknown key 'option' in a strategy reference; valid keys: name, options")) {
+        #expect(
+            throws: DeepArcError.invalidConfiguration(
+                reason: "unknown key 'option' in a strategy reference; valid keys: name, options")
+        ) {
             try decode(#"{"partitioner": {"name": "dp", "option": {}}}"#)
         }
         #expect(throws: DeepArcError.self) { try decode(#"{"model": {"checkpoint": "a", "arch": "b"}}"#) }

@@ -14,9 +14,14 @@ struct DeviationTypesTests {
         #expect(throws: DeepArcError.invalidActivations(layer: nil, reason: "3 reference labels for 2 samples")) {
             try ReferenceRepresentations(representations: good, labels: [0, 1, 2])
         }
-        #expect(throws: DeepArcError.self) { try ReferenceRepresentations(representations: good, predictions: [0, -1]) }
+        #expect(throws: DeepArcError.self) {
+            try ReferenceRepresentations(representations: good, predictions: [0, -1])
+        }
         let poisoned = try Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, .nan, 6])
-        #expect(throws: DeepArcError.invalidActivations(layer: nil, reason: "reference representations hold a non-finite value at sample 1")) {
+        #expect(
+            throws: DeepArcError.invalidActivations(
+                layer: nil, reason: "reference representations hold a non-finite value at sample 1")
+        ) {
             try ReferenceRepresentations(representations: poisoned)
         }
         #expect(throws: DeepArcError.self) { try DeviationBatch(representations: good, sources: [0]) }
@@ -45,7 +50,8 @@ struct DeviationTypesTests {
 struct PruningTests {
     func tensor(_ values: [Float], mask: [Float]? = nil, name: String = "w") throws -> PrunableTensor {
         let weights = try Tensor(shape: [values.count], scalars: values)
-        return try PrunableTensor(name: name, weights: weights, mask: mask.map { try Tensor(shape: [values.count], scalars: $0) })
+        return try PrunableTensor(
+            name: name, weights: weights, mask: mask.map { try Tensor(shape: [values.count], scalars: $0) })
     }
 
     @Test func validation() throws {

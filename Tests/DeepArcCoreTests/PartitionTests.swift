@@ -39,11 +39,19 @@ struct PartitionTests {
     }
 
     @Test func invalidLayerListsNameTheProblem() {
-        #expect(throws: DeepArcError.invalidPartition(reason: "module 1 is empty")) { try Partition(layers: [[0], []]) }
-        #expect(throws: DeepArcError.invalidPartition(reason: "module 0 [0, 2] is not a run of consecutive increasing layers")) {
+        #expect(throws: DeepArcError.invalidPartition(reason: "module 1 is empty")) {
+            try Partition(layers: [[0], []])
+        }
+        #expect(
+            throws: DeepArcError.invalidPartition(
+                reason: "module 0 [0, 2] is not a run of consecutive increasing layers")
+        ) {
             try Partition(layers: [[0, 2]])
         }
-        #expect(throws: DeepArcError.invalidPartition(reason: "module 1 starts at layer 3; it must start at layer 2, right after module 0")) {
+        #expect(
+            throws: DeepArcError.invalidPartition(
+                reason: "module 1 starts at layer 3; it must start at layer 2, right after module 0")
+        ) {
             try Partition(layers: [[0, 1], [3]])
         }
         #expect(throws: DeepArcError.self) { try Partition(layers: [[1, 0]]) }

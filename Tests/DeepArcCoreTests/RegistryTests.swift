@@ -18,10 +18,13 @@ struct RegistryTests {
         #expect(throws: DeepArcError.unknownStrategy(kind: "partitioner", name: "greedy", available: ["test.links"])) {
             try registry.partitioners.make("greedy")
         }
-        #expect(throws: DeepArcError.unknownStrategy(kind: "similarity metric", name: "cka.linear", available: ["test.cka"])) {
+        #expect(
+            throws: DeepArcError.unknownStrategy(kind: "similarity metric", name: "cka.linear", available: ["test.cka"])
+        ) {
             try registry.similarityMetrics.make("cka.linear")
         }
-        let message = DeepArcError.unknownStrategy(kind: "partitioner", name: "x", available: ["dp", "greedy"]).description
+        let message = DeepArcError.unknownStrategy(kind: "partitioner", name: "x", available: ["dp", "greedy"])
+            .description
         #expect(message == "unknown partitioner 'x'; available: dp, greedy")
     }
 
@@ -86,10 +89,17 @@ struct StrategyOptionsTests {
     }
 
     @Test func misspeltKeyFailsNamingItAndTheValidKeys() {
-        #expect(throws: DeepArcError.invalidOption(strategy: "test.links", option: "threshhold", reason: "unknown option; valid options: threshold")) {
+        #expect(
+            throws: DeepArcError.invalidOption(
+                strategy: "test.links", option: "threshhold", reason: "unknown option; valid options: threshold")
+        ) {
             try LinkSplitPartitioner.make(options: ["threshhold": 0.9])
         }
-        #expect(throws: DeepArcError.invalidOption(strategy: "test.uniform", option: "amount", reason: "unknown option; valid options: none (this strategy takes no options)")) {
+        #expect(
+            throws: DeepArcError.invalidOption(
+                strategy: "test.uniform", option: "amount",
+                reason: "unknown option; valid options: none (this strategy takes no options)")
+        ) {
             try ToyUniform.make(options: ["amount": 0.9])
         }
     }
@@ -101,7 +111,11 @@ struct StrategyOptionsTests {
             guard case .invalidOption("test.links", "threshold", _) = error as? DeepArcError else { return false }
             return true
         }
-        #expect(throws: DeepArcError.invalidOption(strategy: "test.links", option: "options", reason: "must be a map of option names to values, got a number")) {
+        #expect(
+            throws: DeepArcError.invalidOption(
+                strategy: "test.links", option: "options",
+                reason: "must be a map of option names to values, got a number")
+        ) {
             try LinkSplitPartitioner.make(options: 0.9)
         }
         // init(options:) validation surfaces through make.

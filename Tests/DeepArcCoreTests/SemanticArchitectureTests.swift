@@ -62,7 +62,8 @@ struct SemanticArchitectureTests {
 
     @Test func jsonRoundTripWithNaN() throws {
         let m = Self.matrix(links: [0.9, .nan, 0.95])
-        let a = try SemanticArchitecture(partition: try Partition(layers: [[0, 1], [2, 3]]), matrix: m, threshold: 0.9)
+        let a = try SemanticArchitecture(
+            partition: try Partition(layers: [[0, 1], [2, 3]]), matrix: m, threshold: 0.9)
         let data = try JSONEncoder().encode(a)
         let decoded = try JSONDecoder().decode(SemanticArchitecture.self, from: data)
         #expect(decoded.partition == a.partition)

@@ -64,11 +64,14 @@ struct ToyCKA: SimilarityMetric {
 
         mutating func add(_ batch: [Tensor]) throws {
             guard batch.count == features.count else {
-                throw DeepArcError.invalidActivations(layer: nil, reason: "\(batch.count) layers, expected \(features.count)")
+                throw DeepArcError.invalidActivations(
+                    layer: nil, reason: "\(batch.count) layers, expected \(features.count)")
             }
             let size = batch[0].batchCount
             for (l, tensor) in batch.enumerated() {
-                guard tensor.batchCount == size else { throw DeepArcError.invalidActivations(layer: l, reason: "batch size") }
+                guard tensor.batchCount == size else {
+                    throw DeepArcError.invalidActivations(layer: l, reason: "batch size")
+                }
                 guard tensor.isFinite else { throw DeepArcError.invalidActivations(layer: l, reason: "non-finite") }
                 if let width = features[l], width != tensor.itemCount {
                     throw DeepArcError.invalidActivations(layer: l, reason: "feature count changed")
@@ -89,7 +92,9 @@ struct ToyCKA: SimilarityMetric {
                 let means = (0..<width).map { f in rows.reduce(0) { $0 + $1[f] } / Double(m) }
                 let centred = rows.map { row in zip(row, means).map { $0 - $1 } }
                 var gram = [Double](repeating: 0, count: m * m)
-                for i in 0..<m { for j in 0..<m { gram[i * m + j] = zip(centred[i], centred[j]).reduce(0) { $0 + $1.0 * $1.1 } } }
+                for i in 0..<m {
+                    for j in 0..<m { gram[i * m + j] = zip(centred[i], centred[j]).reduce(0) { $0 + $1.0 * $1.1 } }
+                }
                 return gram
             }
             func hsic(_ a: Int, _ b: Int) -> Double { zip(grams[a], grams[b]).reduce(0) { $0 + $1.0 * $1.1 } }
@@ -98,7 +103,8 @@ struct ToyCKA: SimilarityMetric {
             var values = [Double](repeating: 0, count: n * n)
             for i in 0..<n {
                 for j in 0..<n {
-                    values[i * n + j] = degenerate[i] || degenerate[j]
+                    values[i * n + j] =
+                        degenerate[i] || degenerate[j]
                         ? .nan : hsic(i, j) / ((selfHSIC[i] * selfHSIC[j]).squareRoot() + epsilon)
                 }
             }
@@ -108,7 +114,9 @@ struct ToyCKA: SimilarityMetric {
 
     func makeAccumulator(layerCount: Int) throws -> any SimilarityAccumulator {
         guard layerCount > 0 else { throw DeepArcError.invalidActivations(layer: nil, reason: "no layers") }
-        return Accumulator(epsilon: options.epsilon, features: Array(repeating: nil, count: layerCount), samples: Array(repeating: [], count: layerCount))
+        return Accumulator(
+            epsilon: options.epsilon, features: Array(repeating: nil, count: layerCount),
+            samples: Array(repeating: [], count: layerCount))
     }
 }
 
@@ -124,8 +132,12 @@ struct ToyDeviation: DeviationMeasure {
         let reference: Tensor
         var featureCount: Int { reference.itemCount }
         func deviation(of batch: DeviationBatch) throws -> DeviationValue {
-            guard let sources = batch.sources else { throw DeepArcError.invalidActivations(layer: nil, reason: "needs sources") }
-            guard batch.featureCount == featureCount else { throw DeepArcError.invalidActivations(layer: nil, reason: "features") }
+            guard let sources = batch.sources else {
+                throw DeepArcError.invalidActivations(layer: nil, reason: "needs sources")
+            }
+            guard batch.featureCount == featureCount else {
+                throw DeepArcError.invalidActivations(layer: nil, reason: "features")
+            }
             let targets = try reference.gather(batch: sources)
             let difference = try batch.representations.reshaped(to: [batch.sampleCount, featureCount]) - targets
             let scale = 1 / Double(batch.sampleCount * featureCount)
@@ -159,7 +171,9 @@ struct RequiredOptionPartitioner: Partitioner {
     let options: Options
     init(options: Options) { self.options = options }
     var threshold: Double { options.threshold }
-    func partition(_ matrix: SimilarityMatrix, threshold: Double) throws -> Partition { .singletons(layerCount: matrix.count) }
+    func partition(_ matrix: SimilarityMatrix, threshold: Double) throws -> Partition {
+        .singletons(layerCount: matrix.count)
+    }
 }
 
 /// A pack holding the stubs.

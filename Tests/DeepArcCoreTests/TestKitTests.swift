@@ -14,7 +14,8 @@ struct TestKitTests {
         header += "\n"
         let length = header.utf8.count
         var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, version, 0]
-        bytes += version == 1
+        bytes +=
+            version == 1
             ? [UInt8(length & 0xFF), UInt8(length >> 8)]
             : [UInt8(length & 0xFF), UInt8((length >> 8) & 0xFF), UInt8((length >> 16) & 0xFF), UInt8(length >> 24)]
         return bytes + Array(header.utf8) + payload
@@ -25,14 +26,23 @@ struct TestKitTests {
     }
 
     @Test func npyReaderHandlesCAndFortranOrder() throws {
-        let c = try NPYMatrix(bytes: Self.npy(descr: "<f4", fortran: false, shape: "2, 3", payload: Self.float32Bytes([1, 2, 3, 4, 5, 6])), path: "c.npy")
+        let c = try NPYMatrix(
+            bytes: Self.npy(
+                descr: "<f4", fortran: false, shape: "2, 3", payload: Self.float32Bytes([1, 2, 3, 4, 5, 6])),
+            path: "c.npy")
         #expect(c.rows == 2 && c.columns == 3)
         #expect(c.values == [1, 2, 3, 4, 5, 6])
         // Fortran order stores columns: (1, 4), (2, 5), (3, 6).
-        let f = try NPYMatrix(bytes: Self.npy(descr: "<f4", fortran: true, shape: "2, 3", payload: Self.float32Bytes([1, 4, 2, 5, 3, 6]), version: 2), path: "f.npy")
+        let f = try NPYMatrix(
+            bytes: Self.npy(
+                descr: "<f4", fortran: true, shape: "2, 3", payload: Self.float32Bytes([1, 4, 2, 5, 3, 6]), version: 2),
+            path: "f.npy")
         #expect(f.values == c.values)
-        let doubles = [0.1, 0.2, 0.3, 0.4].flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
-        let d = try NPYMatrix(bytes: Self.npy(descr: "<f8", fortran: false, shape: "2, 2", payload: doubles), path: "d.npy")
+        let doubles = [0.1, 0.2, 0.3, 0.4].flatMap { value in
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) }
+        }
+        let d = try NPYMatrix(
+            bytes: Self.npy(descr: "<f8", fortran: false, shape: "2, 2", payload: doubles), path: "d.npy")
         #expect(d.values == [0.1, 0.2, 0.3, 0.4])
         #expect(throws: DeepArcError.self) { try d.similarityMatrix() }  // not symmetric
     }
@@ -40,16 +50,39 @@ struct TestKitTests {
     @Test func npyReaderRejectsBadFiles() {
         let payload = Self.float32Bytes([1, 2, 3, 4])
         let cases: [(String, [UInt8], String)] = [
-            ("magic", [0x00] + Self.npy(descr: "<f4", fortran: false, shape: "2, 2", payload: payload).dropFirst(), "not an NPY file (bad magic)"),
-            ("dtype", Self.npy(descr: "<i4", fortran: false, shape: "2, 2", payload: payload), "unsupported dtype '<i4'; expected '<f4' or '<f8'"),
-            ("endian", Self.npy(descr: ">f4", fortran: false, shape: "2, 2", payload: payload), "unsupported dtype '>f4'; expected '<f4' or '<f8'"),
-            ("rank", Self.npy(descr: "<f4", fortran: false, shape: "4,", payload: payload), "shape (4,) is not a 2-D shape"),
-            ("short", Self.npy(descr: "<f4", fortran: false, shape: "2, 2", payload: Array(payload.dropLast())), "data is 15 bytes but shape (2, 2) of <f4 needs 16"),
-            ("huge", Self.npy(descr: "<f4", fortran: false, shape: "4611686018427387904, 4", payload: payload), "data is 16 bytes but shape (4611686018427387904, 4) of <f4 needs too many"),
-            ("truncated", Array(Self.npy(descr: "<f4", fortran: false, shape: "2, 2", payload: []).prefix(20)), "truncated: header says 118 bytes, 10 remain"),
+            (
+                "magic", [0x00] + Self.npy(descr: "<f4", fortran: false, shape: "2, 2", payload: payload).dropFirst(),
+                "not an NPY file (bad magic)"
+            ),
+            (
+                "dtype", Self.npy(descr: "<i4", fortran: false, shape: "2, 2", payload: payload),
+                "unsupported dtype '<i4'; expected '<f4' or '<f8'"
+            ),
+            (
+                "endian", Self.npy(descr: ">f4", fortran: false, shape: "2, 2", payload: payload),
+                "unsupported dtype '>f4'; expected '<f4' or '<f8'"
+            ),
+            (
+                "rank", Self.npy(descr: "<f4", fortran: false, shape: "4,", payload: payload),
+                "shape (4,) is not a 2-D shape"
+            ),
+            (
+                "short", Self.npy(descr: "<f4", fortran: false, shape: "2, 2", payload: Array(payload.dropLast())),
+                "data is 15 bytes but shape (2, 2) of <f4 needs 16"
+            ),
+            (
+                "huge", Self.npy(descr: "<f4", fortran: false, shape: "4611686018427387904, 4", payload: payload),
+                "data is 16 bytes but shape (4611686018427387904, 4) of <f4 needs too many"
+            ),
+            (
+                "truncated", Array(Self.npy(descr: "<f4", fortran: false, shape: "2, 2", payload: []).prefix(20)),
+                "truncated: header says 118 bytes, 10 remain"
+            ),
         ]
         for (name, bytes, reason) in cases {
-            #expect(throws: FileError(path: "\(name).npy", reason: reason)) { try NPYMatrix(bytes: bytes, path: "\(name).npy") }
+            #expect(throws: FileError(path: "\(name).npy", reason: reason)) {
+                try NPYMatrix(bytes: bytes, path: "\(name).npy")
+            }
         }
         #expect(throws: FileError.self) { try NPYMatrix(contentsOf: "/nonexistent/file.npy") }
     }
@@ -57,16 +90,21 @@ struct TestKitTests {
     @Test func sharedFixturePathSitsBesideThePackage() throws {
         let path = try #require(SharedFixtures.path("resnet110-block-cka.npy"))
         #expect(path.hasSuffix("/shared/fixtures/resnet110-block-cka.npy"))
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        #expect(URL(fileURLWithPath: path).standardized.path
-            == packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/resnet110-block-cka.npy").standardized.path)
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        #expect(
+            URL(fileURLWithPath: path).standardized.path
+                == packageRoot.deletingLastPathComponent().appendingPathComponent(
+                    "shared/fixtures/resnet110-block-cka.npy"
+                ).standardized.path)
     }
 
     @Test func randomActivationsHaveTheRequestedShapes() {
         let layers = RandomActivations.layers(samples: 7, featureShapes: [[3], [2, 2, 2]], seed: 1)
         #expect(layers.map(\.shape) == [[7, 3], [7, 2, 2, 2]])
         #expect(layers == RandomActivations.layers(samples: 7, featureShapes: [[3], [2, 2, 2]], seed: 1))
-        #expect(RandomActivations.constant(samples: 2, featureShape: [3]).scalars == [0.25, 0.25, 0.25, 0.25, 0.25, 0.25])
+        #expect(
+            RandomActivations.constant(samples: 2, featureShape: [3]).scalars == [0.25, 0.25, 0.25, 0.25, 0.25, 0.25])
     }
 
     @Test func isCloseFollowsNumPy() {

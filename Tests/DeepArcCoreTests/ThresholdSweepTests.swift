@@ -9,12 +9,13 @@ struct ThresholdSweepTests {
         let sweep = try ThresholdSweep(
             matrix: m, partitioner: LinkSplitPartitioner(options: .init()), thresholds: [0.9, 0.93, 0.96, 0.99])
         #expect(sweep.partitioner == "test.links")
-        #expect(sweep.rows == [
-            .init(threshold: 0.9, moduleCount: 1, modularity: 1),  // every link ≥ 0.9
-            .init(threshold: 0.93, moduleCount: 2, modularity: 1),  // split at 0.92: [0,1] [2,3]
-            .init(threshold: 0.96, moduleCount: 3, modularity: 0.5),  // [0] [1] [2,3]
-            .init(threshold: 0.99, moduleCount: 4, modularity: 0),
-        ])
+        #expect(
+            sweep.rows == [
+                .init(threshold: 0.9, moduleCount: 1, modularity: 1),  // every link ≥ 0.9
+                .init(threshold: 0.93, moduleCount: 2, modularity: 1),  // split at 0.92: [0,1] [2,3]
+                .init(threshold: 0.96, moduleCount: 3, modularity: 0.5),  // [0] [1] [2,3]
+                .init(threshold: 0.99, moduleCount: 4, modularity: 0),
+            ])
     }
 
     @Test func defaultThresholdsAreNinetyToNinetyNine() {

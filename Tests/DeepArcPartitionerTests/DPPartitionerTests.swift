@@ -42,7 +42,9 @@ enum BruteForce {
     /// The optimal partition; among (near-)ties the one whose module starts, read from the last module
     /// backwards, are lexicographically smallest: that is "for each end, the smallest start wins".
     static func optimum(_ s: SimilarityMatrix, c: Double, threshold: Double) -> (partition: Partition, value: Double) {
-        let scored = allPartitions(of: s.count).compactMap { p in objective(p, s, c: c, threshold: threshold).map { (p, $0) } }
+        let scored = allPartitions(of: s.count).compactMap { p in
+            objective(p, s, c: c, threshold: threshold).map { (p, $0) }
+        }
         let best = scored.map(\.1).max() ?? 0
         let tied = scored.filter { $0.1 >= best - 1e-9 }
         let chosen = tied.min { lhs, rhs in

@@ -12,7 +12,9 @@ import Testing
 struct FixtureTests {
     static func loadFixture() throws -> SimilarityMatrix {
         let path = try #require(SharedFixtures.path("resnet110-block-cka.npy"), "no Package.swift above \(#filePath)")
-        #expect(FileManager.default.fileExists(atPath: path), "fixture missing at \(path): CI clones shared/ beside the repository")
+        #expect(
+            FileManager.default.fileExists(atPath: path),
+            "fixture missing at \(path): CI clones shared/ beside the repository")
         return try NPYMatrix(contentsOf: path).similarityMatrix()
     }
 

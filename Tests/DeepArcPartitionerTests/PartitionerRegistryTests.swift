@@ -21,30 +21,42 @@ struct PartitionerRegistryTests {
         let registry = try registry()
         let greedy = try registry.partitioners.description(of: "greedy")
         #expect(greedy.defaultOptions == ["threshold": 0.99, "criterion": "mean"])
-        #expect(try registry.partitioners.description(of: "dp").defaultOptions == ["threshold": 0.99, "pairs": "unordered"])
+        #expect(
+            try registry.partitioners.description(of: "dp").defaultOptions == ["threshold": 0.99, "pairs": "unordered"])
     }
 
     @Test func partialOptionsDecodeToDefaults() throws {
         let link = try GreedyPartitioner.decodeOptions(from: ["criterion": "link"])
         #expect(link == GreedyPartitioner.Options(threshold: 0.99, criterion: .link))
         #expect(try GreedyPartitioner.decodeOptions(from: nil) == GreedyPartitioner.Options())
-        #expect(try DPPartitioner.decodeOptions(from: ["threshold": 0.9]) == DPPartitioner.Options(threshold: 0.9, pairs: .unordered))
+        #expect(
+            try DPPartitioner.decodeOptions(from: ["threshold": 0.9])
+                == DPPartitioner.Options(threshold: 0.9, pairs: .unordered))
         let made = try registry().partitioners.make(StrategyReference(name: "dp", options: ["pairs": "ordered"]))
         let dp = try #require(made as? DPPartitioner)
         #expect(dp.options == DPPartitioner.Options(threshold: 0.99, pairs: .ordered))
     }
 
     @Test func misspeltOptionFailsNamingIt() throws {
-        #expect(throws: DeepArcError.invalidOption(strategy: "greedy", option: "threshhold", reason: "unknown option; valid options: criterion, threshold")) {
+        #expect(
+            throws: DeepArcError.invalidOption(
+                strategy: "greedy", option: "threshhold", reason: "unknown option; valid options: criterion, threshold")
+        ) {
             try registry().partitioners.make("greedy", options: ["threshhold": 0.9])
         }
-        #expect(throws: DeepArcError.invalidOption(strategy: "dp", option: "pair", reason: "unknown option; valid options: pairs, threshold")) {
+        #expect(
+            throws: DeepArcError.invalidOption(
+                strategy: "dp", option: "pair", reason: "unknown option; valid options: pairs, threshold")
+        ) {
             try registry().partitioners.make("dp", options: ["pair": "ordered"])
         }
     }
 
     @Test func badValuesFailNamingTheOption() throws {
-        #expect(throws: DeepArcError.invalidOption(strategy: "greedy", option: "criterion", reason: "'avg' is not one of mean, link")) {
+        #expect(
+            throws: DeepArcError.invalidOption(
+                strategy: "greedy", option: "criterion", reason: "'avg' is not one of mean, link")
+        ) {
             try registry().partitioners.make("greedy", options: ["criterion": "avg"])
         }
         #expect {
@@ -62,7 +74,8 @@ struct PartitionerRegistryTests {
     }
 
     @Test func unknownPartitionerListsAvailable() throws {
-        #expect(throws: DeepArcError.unknownStrategy(kind: "partitioner", name: "kmeans", available: ["dp", "greedy"])) {
+        #expect(throws: DeepArcError.unknownStrategy(kind: "partitioner", name: "kmeans", available: ["dp", "greedy"]))
+        {
             try registry().partitioners.make("kmeans")
         }
     }

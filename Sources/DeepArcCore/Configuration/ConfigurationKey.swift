@@ -16,6 +16,7 @@ struct ConfigurationKey: CodingKey, Hashable {
         guard let first = unknown.first else { return }
         let others = unknown.count > 1 ? " (and \(unknown.dropFirst().map { "'\($0)'" }.joined(separator: ", ")))" : ""
         throw DeepArcError.invalidConfiguration(
-            reason: "unknown key '\(first)'\(others) in \(place); valid keys: \(known.sorted().joined(separator: ", "))")
+            reason: "unknown key '\(first)'\(others) in \(place); valid keys: \(known.sorted().joined(separator: ", "))"
+        )
     }
 }

@@ -40,7 +40,8 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
         /// - Throws: ``DeepArcError/invalidConfiguration(reason:)`` for an unknown key or when both
         ///   `checkpoint` and `arch` are given.
         public init(from decoder: any Decoder) throws {
-            try ConfigurationKey.rejectUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.rawValue), place: "model")
+            try ConfigurationKey.rejectUnknownKeys(
+                in: decoder, known: CodingKeys.allCases.map(\.rawValue), place: "model")
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let checkpoint = try container.decodeIfPresent(String.self, forKey: .checkpoint)
             let arch = try container.decodeIfPresent(String.self, forKey: .arch)
@@ -87,7 +88,8 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
         /// - Throws: ``DeepArcError/invalidConfiguration(reason:)`` for an unknown key or a `samples`
         ///   that is not positive.
         public init(from decoder: any Decoder) throws {
-            try ConfigurationKey.rejectUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.rawValue), place: "data")
+            try ConfigurationKey.rejectUnknownKeys(
+                in: decoder, known: CodingKeys.allCases.map(\.rawValue), place: "data")
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let dataset = try container.decodeIfPresent(String.self, forKey: .dataset) ?? Self.default.dataset
             let samples = try container.decodeIfPresent(Int.self, forKey: .samples) ?? Self.default.samples
@@ -157,10 +159,12 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
         self.init(
             model: try container.decodeIfPresent(ModelSource.self, forKey: .model) ?? defaults.model,
             data: try container.decodeIfPresent(DataSource.self, forKey: .data) ?? defaults.data,
-            similarity: try container.decodeIfPresent(StrategyReference.self, forKey: .similarity) ?? defaults.similarity,
+            similarity: try container.decodeIfPresent(StrategyReference.self, forKey: .similarity)
+                ?? defaults.similarity,
             partitioner: try container.decodeIfPresent(StrategyReference.self, forKey: .partitioner)
                 ?? defaults.partitioner,
-            compressor: try container.decodeIfPresent(StrategyReference.self, forKey: .compressor) ?? defaults.compressor,
+            compressor: try container.decodeIfPresent(StrategyReference.self, forKey: .compressor)
+                ?? defaults.compressor,
             deviation: try container.decodeIfPresent(StrategyReference.self, forKey: .deviation) ?? defaults.deviation
         )
     }

@@ -5,7 +5,8 @@ enum DeviationInputCheck {
     /// Rank ≥ 1, at least one sample, finite values.
     static func representations(_ tensor: Tensor, what: String) throws(DeepArcError) {
         guard tensor.rank >= 1, tensor.shape[0] > 0 else {
-            throw .invalidActivations(layer: nil, reason: "\(what) need shape [samples, …] with at least one sample; got \(tensor.shape)")
+            throw .invalidActivations(
+                layer: nil, reason: "\(what) need shape [samples, …] with at least one sample; got \(tensor.shape)")
         }
         guard tensor.itemCount > 0 else {
             throw .invalidActivations(layer: nil, reason: "\(what) have no features; shape \(tensor.shape)")

@@ -133,7 +133,8 @@ public struct Partition: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The compact form, e.g. `[[0], [1…3], [4]]`.
     public var description: String {
-        "[" + modules.map { $0.count == 1 ? "[\($0.lowerBound)]" : "[\($0.lowerBound)…\($0.upperBound)]" }
+        "["
+            + modules.map { $0.count == 1 ? "[\($0.lowerBound)]" : "[\($0.lowerBound)…\($0.upperBound)]" }
             .joined(separator: ", ") + "]"
     }
 

@@ -137,7 +137,8 @@ extension SemanticArchitecture: Codable {
         try container.encode(moduleCount, forKey: .moduleCount)
         try container.encode(modularity, forKey: .modularity)
         let records = modules.map {
-            ModuleRecord(layers: Array($0.layers), simmod: $0.simmod.isNaN ? nil : $0.simmod, multiLayer: $0.isMultiLayer)
+            ModuleRecord(
+                layers: Array($0.layers), simmod: $0.simmod.isNaN ? nil : $0.simmod, multiLayer: $0.isMultiLayer)
         }
         try container.encode(records, forKey: .modules)
         try container.encode(interfaceLayers, forKey: .interfaceLayers)

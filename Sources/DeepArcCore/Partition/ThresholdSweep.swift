@@ -46,7 +46,8 @@ public struct ThresholdSweep: Sendable, Equatable, Codable {
         for threshold in thresholds {
             let partition = try partitioner.partition(matrix, threshold: threshold)
             let architecture = try SemanticArchitecture(partition: partition, matrix: matrix, threshold: threshold)
-            rows.append(Row(threshold: threshold, moduleCount: partition.moduleCount, modularity: architecture.modularity))
+            rows.append(
+                Row(threshold: threshold, moduleCount: partition.moduleCount, modularity: architecture.modularity))
         }
         self.partitioner = type(of: partitioner).identifier
         self.rows = rows

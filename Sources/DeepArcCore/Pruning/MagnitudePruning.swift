@@ -32,7 +32,8 @@ public enum MagnitudePruning {
     public static func mask(for tensor: PrunableTensor, pruning count: Int) throws(DeepArcError) -> Tensor {
         let unmasked = tensor.unmaskedCount
         guard count >= 0, count <= unmasked else {
-            throw .invalidPruning(tensor: tensor.name, reason: "cannot prune \(count) of its \(unmasked) unmasked weights")
+            throw .invalidPruning(
+                tensor: tensor.name, reason: "cannot prune \(count) of its \(unmasked) unmasked weights")
         }
         var mask = tensor.mask ?? Tensor(repeating: 1, shape: tensor.shape)
         guard count > 0 else { return mask }
@@ -48,7 +49,8 @@ public enum MagnitudePruning {
     /// Applies one prune count per tensor, returning the tensors with their new masks.
     /// - Throws: ``DeepArcError/invalidPruning(tensor:reason:)`` when the counts and tensors differ in
     ///   number, or a count is negative or too large for its tensor.
-    public static func applying(_ counts: [Int], to tensors: [PrunableTensor]) throws(DeepArcError) -> [PrunableTensor] {
+    public static func applying(_ counts: [Int], to tensors: [PrunableTensor]) throws(DeepArcError) -> [PrunableTensor]
+    {
         guard counts.count == tensors.count else {
             throw .invalidPruning(tensor: nil, reason: "\(counts.count) prune counts for \(tensors.count) tensors")
         }

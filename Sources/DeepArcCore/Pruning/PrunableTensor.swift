@@ -18,7 +18,9 @@ public struct PrunableTensor: Sendable, Equatable {
     ///   (§2.2: non-finite weights are an error), when the mask's shape differs from the weights' or it
     ///   holds an entry other than 0 and 1, or when the tensor is empty.
     public init(name: String, weights: Tensor, mask: Tensor? = nil) throws(DeepArcError) {
-        guard weights.count > 0 else { throw .invalidPruning(tensor: name, reason: "has no weights (shape \(weights.shape))") }
+        guard weights.count > 0 else {
+            throw .invalidPruning(tensor: name, reason: "has no weights (shape \(weights.shape))")
+        }
         let badWeight: Int? = weights.withUnsafeBufferPointer { buffer in
             for index in 0..<buffer.count where !buffer[index].isFinite { return index }
             return nil
@@ -28,7 +30,8 @@ public struct PrunableTensor: Sendable, Equatable {
         }
         if let mask {
             guard mask.shape == weights.shape else {
-                throw .invalidPruning(tensor: name, reason: "mask shape \(mask.shape) differs from weight shape \(weights.shape)")
+                throw .invalidPruning(
+                    tensor: name, reason: "mask shape \(mask.shape) differs from weight shape \(weights.shape)")
             }
             let badMask: Int? = mask.withUnsafeBufferPointer { buffer in
                 for index in 0..<buffer.count where buffer[index] != 0 && buffer[index] != 1 { return index }

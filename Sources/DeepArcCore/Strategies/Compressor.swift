@@ -53,7 +53,8 @@ extension Compressor {
     @discardableResult
     public static func validateAmount(_ amount: Double) throws(DeepArcError) -> Double {
         guard amount >= 0, amount < 1 else {
-            throw .invalidPruning(tensor: nil, reason: "\(identifier): amount must satisfy 0 ≤ amount < 1; got \(amount)")
+            throw .invalidPruning(
+                tensor: nil, reason: "\(identifier): amount must satisfy 0 ≤ amount < 1; got \(amount)")
         }
         return amount
     }

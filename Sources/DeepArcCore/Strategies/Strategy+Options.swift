@@ -31,7 +31,8 @@ extension Strategy {
         if case .null = raw { return try defaultOptions() }
         guard let givenKeys = raw.objectKeys else {
             throw DeepArcError.invalidOption(
-                strategy: identifier, option: "options", reason: "must be a map of option names to values, got a \(raw.kindName)")
+                strategy: identifier, option: "options",
+                reason: "must be a map of option names to values, got a \(raw.kindName)")
         }
         var validKeys = Set(try optionNames())
         let decoded: Options
@@ -45,8 +46,10 @@ extension Strategy {
             validKeys.formUnion((try? ConfigValue(encoding: decoded))?.objectKeys ?? [])
         }
         if let unknown = givenKeys.first(where: { !validKeys.contains($0) }) {
-            let valid = validKeys.isEmpty ? "none (this strategy takes no options)" : validKeys.sorted().joined(separator: ", ")
-            throw DeepArcError.invalidOption(strategy: identifier, option: unknown, reason: "unknown option; valid options: \(valid)")
+            let valid =
+                validKeys.isEmpty ? "none (this strategy takes no options)" : validKeys.sorted().joined(separator: ", ")
+            throw DeepArcError.invalidOption(
+                strategy: identifier, option: unknown, reason: "unknown option; valid options: \(valid)")
         }
         return decoded
     }
@@ -67,7 +70,8 @@ extension Strategy {
         } catch let error as DeepArcError {
             throw error
         } catch {
-            throw DeepArcError.invalidOption(strategy: identifier, option: "options", reason: "the defaults cannot be encoded (\(error))")
+            throw DeepArcError.invalidOption(
+                strategy: identifier, option: "options", reason: "the defaults cannot be encoded (\(error))")
         }
     }
 

@@ -69,7 +69,9 @@ public struct NPYMatrix: Sendable, Equatable {
         default: throw fail("'fortran_order' is '\(fortran)', not True or False")
         }
         guard let shapeText = Self.tupleValue(of: "shape", in: header) else { throw fail("header has no 'shape'") }
-        let dimensions = shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let dimensions = shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         guard dimensions.count == 2, let rows = Int(dimensions[0]), let columns = Int(dimensions[1]), rows >= 0,
             columns >= 0
         else {
@@ -78,7 +80,9 @@ public struct NPYMatrix: Sendable, Equatable {
         let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
         let (byteCount, overflow2) = count.multipliedReportingOverflow(by: itemSize)
         guard !overflow, !overflow2, byteCount == bytes.count - dataStart else {
-            throw fail("data is \(bytes.count - dataStart) bytes but shape (\(rows), \(columns)) of \(descr) needs \(overflow || overflow2 ? "too many" : "\(byteCount)")")
+            throw fail(
+                "data is \(bytes.count - dataStart) bytes but shape (\(rows), \(columns)) of \(descr) needs \(overflow || overflow2 ? "too many" : "\(byteCount)")"
+            )
         }
 
         var values = [Double](repeating: 0, count: count)
@@ -88,7 +92,9 @@ public struct NPYMatrix: Sendable, Equatable {
                     let offset = dataStart + index * itemSize
                     var bits: UInt64 = 0
                     for byte in 0..<itemSize { bits |= UInt64(raw[offset + byte]) << (8 * UInt64(byte)) }
-                    let value = itemSize == 4 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))) : Double(bitPattern: bits)
+                    let value =
+                        itemSize == 4
+                        ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))) : Double(bitPattern: bits)
                     // Fortran order stores column after column.
                     let target = fortranOrder ? (index % rows) * columns + index / rows : index
                     out[target] = value
@@ -116,7 +122,9 @@ public struct NPYMatrix: Sendable, Equatable {
     }
 
     private static func quotedValue(of key: String, in header: String) -> String? {
-        guard let rest = afterKey(key, in: header), let quote = rest.first, quote == "'" || quote == "\"" else { return nil }
+        guard let rest = afterKey(key, in: header), let quote = rest.first, quote == "'" || quote == "\"" else {
+            return nil
+        }
         let body = rest.dropFirst()
         guard let end = body.firstIndex(of: quote) else { return nil }
         return String(body[..<end])
@@ -129,7 +137,9 @@ public struct NPYMatrix: Sendable, Equatable {
     }
 
     private static func tupleValue(of key: String, in header: String) -> String? {
-        guard let rest = afterKey(key, in: header), rest.first == "(", let end = rest.firstIndex(of: ")") else { return nil }
+        guard let rest = afterKey(key, in: header), rest.first == "(", let end = rest.firstIndex(of: ")") else {
+            return nil
+        }
         return String(rest[rest.index(after: rest.startIndex)..<end])
     }
 }

@@ -15,10 +15,12 @@ public enum RandomActivations {
         var generator = SeededGenerator(seed: seed)
         let latent = Tensor.randomNormal(shape: [samples, latentDimension], using: &generator)
         return featureShapes.map { shape in
-            precondition(!shape.isEmpty && shape.allSatisfy { $0 > 0 }, "feature shape \(shape) must have positive dimensions")
+            precondition(
+                !shape.isEmpty && shape.allSatisfy { $0 > 0 }, "feature shape \(shape) must have positive dimensions")
             let features = shape.reduce(1, *)
             let projection = Tensor.randomNormal(shape: [latentDimension, features], using: &generator)
-            let noiseTensor = Tensor.randomNormal(shape: [samples, features], standardDeviation: noise, using: &generator)
+            let noiseTensor = Tensor.randomNormal(
+                shape: [samples, features], standardDeviation: noise, using: &generator)
             do {
                 var layer = try Tensor.matmul(latent, projection)
                 try layer.add(noiseTensor)

@@ -16,7 +16,8 @@ public enum SharedFixtures {
         while directory.path != "/" && !directory.path.isEmpty {
             if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
                 return directory.deletingLastPathComponent()
-                    .appendingPathComponent("shared").appendingPathComponent("fixtures").appendingPathComponent(name).path
+                    .appendingPathComponent("shared").appendingPathComponent("fixtures").appendingPathComponent(name)
+                    .path
             }
             directory = directory.deletingLastPathComponent()
         }

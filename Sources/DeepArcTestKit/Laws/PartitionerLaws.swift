@@ -64,17 +64,22 @@ public func checkPartitionerLaws(
                 recorder.fail("determinism", "\(place): \(partition) then \(again)")
             }
             if let twin, let other = try? twin.partition(matrix, threshold: threshold), other != partition {
-                recorder.fail("determinism", "\(place): a fresh instance with the same options gives \(other), not \(partition)")
+                recorder.fail(
+                    "determinism", "\(place): a fresh instance with the same options gives \(other), not \(partition)")
             }
             for k in 0..<max(0, n - 1) where matrix[k, k + 1].isNaN && partition.sameModule(k, k + 1) {
-                recorder.fail("nan-link", "\(place): S[\(k)][\(k + 1)] is NaN but both layers are in one module: \(partition)")
+                recorder.fail(
+                    "nan-link", "\(place): S[\(k)][\(k + 1)] is NaN but both layers are in one module: \(partition)")
             }
         }
         if let byOptions = try? partitioner.partition(matrix),
             let explicit = try? partitioner.partition(matrix, threshold: partitioner.threshold),
             byOptions != explicit
         {
-            recorder.fail("determinism", "matrix \(matrixIndex): partition(_:) gives \(byOptions) but partition(_:threshold:) at the options' threshold gives \(explicit)")
+            recorder.fail(
+                "determinism",
+                "matrix \(matrixIndex): partition(_:) gives \(byOptions) but partition(_:threshold:) at the options' threshold gives \(explicit)"
+            )
         }
     }
 
@@ -114,7 +119,8 @@ public enum PartitionerLawMatrices {
             matrices.append(RandomMatrices.symmetric(count: n, in: 0.9...1, using: &generator))
             matrices.append(RandomMatrices.symmetric(count: n, in: 0.95...1, nanProbability: 0.2, using: &generator))
         }
-        matrices.append(RandomMatrices.symmetric(count: 9, in: 0.98...1, degenerateLayers: [0, 4, 8], using: &generator))
+        matrices.append(
+            RandomMatrices.symmetric(count: 9, in: 0.98...1, degenerateLayers: [0, 4, 8], using: &generator))
         matrices.append(RandomMatrices.blocks(sizes: [1, 4, 2, 6, 1, 3], using: &generator))
         // Block structure with every link inside the blocks NaN: nothing may merge across a NaN link.
         let blocky = RandomMatrices.blocks(sizes: [3, 3, 3], using: &generator)

@@ -59,7 +59,9 @@ public func checkSimilarityLaws(
 
     // Shape, symmetry, diagonal, degenerate layers.
     if matrix.count != n || matrix.degenerate.count != n {
-        recorder.fail("shape", "\(n) layers gave a \(matrix.count) × \(matrix.count) matrix with \(matrix.degenerate.count) flags")
+        recorder.fail(
+            "shape", "\(n) layers gave a \(matrix.count) × \(matrix.count) matrix with \(matrix.degenerate.count) flags"
+        )
         return recorder.violations
     }
     for i in 0..<n {
@@ -75,11 +77,16 @@ public func checkSimilarityLaws(
         if constantLayers.contains(i) {
             if !matrix.degenerate[i] { recorder.fail("degenerate", "constant layer \(i) is not flagged degenerate") }
             for k in 0..<n where !matrix[i, k].isNaN || !matrix[k, i].isNaN {
-                recorder.fail("degenerate", "constant layer \(i): S[\(i)][\(k)] = \(matrix[i, k]), S[\(k)][\(i)] = \(matrix[k, i]); expected NaN")
+                recorder.fail(
+                    "degenerate",
+                    "constant layer \(i): S[\(i)][\(k)] = \(matrix[i, k]), S[\(k)][\(i)] = \(matrix[k, i]); expected NaN"
+                )
                 break
             }
         } else {
-            if matrix.degenerate[i] { recorder.fail("degenerate", "layer \(i) varies across samples but is flagged degenerate") }
+            if matrix.degenerate[i] {
+                recorder.fail("degenerate", "layer \(i) varies across samples but is flagged degenerate")
+            }
             if abs(matrix[i, i] - 1) > tolerance || matrix[i, i].isNaN {
                 recorder.fail("unit-diagonal", "S[\(i)][\(i)] = \(matrix[i, i])")
             }
@@ -108,7 +115,10 @@ public func checkSimilarityLaws(
                 let a = split.values[index]
                 let b = matrix.values[index]
                 if a.isNaN != b.isNaN || (!a.isNaN && abs(a - b) > tolerance) {
-                    recorder.fail("batch-split", "S[\(index / n)][\(index % n)] is \(b) in one batch but \(a) in batches \(zip(cuts, cuts.dropFirst()).map { "\($0)..<\($1)" })")
+                    recorder.fail(
+                        "batch-split",
+                        "S[\(index / n)][\(index % n)] is \(b) in one batch but \(a) in batches \(zip(cuts, cuts.dropFirst()).map { "\($0)..<\($1)" })"
+                    )
                     break
                 }
             }
