@@ -55,7 +55,7 @@ public struct DPPartitioner: Partitioner {
         }
 
         /// Decodes a partial configuration: a missing field takes its default.
-        /// - Throws: ``DeepArcError/invalidOption(strategy:option:reason:)`` for a `pairs` other than
+        /// - Throws: `DeepArcError/invalidOption(strategy:option:reason:)` for a `pairs` other than
         ///   `unordered` and `ordered`; a `DecodingError` for a value of the wrong type.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -87,7 +87,7 @@ public struct DPPartitioner: Partitioner {
     public let options: Options
 
     /// Creates the partitioner.
-    /// - Throws: ``DeepArcError/invalidOption(strategy:option:reason:)`` when the threshold is not in (0, 1].
+    /// - Throws: `DeepArcError/invalidOption(strategy:option:reason:)` when the threshold is not in (0, 1].
     public init(options: Options) throws {
         try Self.validateThreshold(options.threshold)
         self.options = options
@@ -97,7 +97,7 @@ public struct DPPartitioner: Partitioner {
     public var threshold: Double { options.threshold }
 
     /// Partitions the layers of `matrix` optimally for Eq. 4 with threshold `threshold`.
-    /// - Throws: ``DeepArcError/invalidOption(strategy:option:reason:)`` when `threshold` is not in (0, 1].
+    /// - Throws: `DeepArcError/invalidOption(strategy:option:reason:)` when `threshold` is not in (0, 1].
     public func partition(_ matrix: SimilarityMatrix, threshold: Double) throws -> Partition {
         try Self.validateThreshold(threshold)
         let n = matrix.count

@@ -44,7 +44,7 @@ public struct GreedyPartitioner: Partitioner {
         }
 
         /// Decodes a partial configuration: a missing field takes its default.
-        /// - Throws: ``DeepArcError/invalidOption(strategy:option:reason:)`` for a criterion other than
+        /// - Throws: `DeepArcError/invalidOption(strategy:option:reason:)` for a criterion other than
         ///   `mean` and `link`; a `DecodingError` for a value of the wrong type.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -73,7 +73,7 @@ public struct GreedyPartitioner: Partitioner {
     public let options: Options
 
     /// Creates the partitioner.
-    /// - Throws: ``DeepArcError/invalidOption(strategy:option:reason:)`` when the threshold is not in (0, 1].
+    /// - Throws: `DeepArcError/invalidOption(strategy:option:reason:)` when the threshold is not in (0, 1].
     public init(options: Options) throws {
         try Self.validateThreshold(options.threshold)
         self.options = options
@@ -83,7 +83,7 @@ public struct GreedyPartitioner: Partitioner {
     public var threshold: Double { options.threshold }
 
     /// Partitions the layers of `matrix` greedily with threshold `threshold`.
-    /// - Throws: ``DeepArcError/invalidOption(strategy:option:reason:)`` when `threshold` is not in (0, 1].
+    /// - Throws: `DeepArcError/invalidOption(strategy:option:reason:)` when `threshold` is not in (0, 1].
     public func partition(_ matrix: SimilarityMatrix, threshold: Double) throws -> Partition {
         try Self.validateThreshold(threshold)
         let n = matrix.count

@@ -18,7 +18,7 @@ public struct NPYMatrix: Sendable, Equatable {
     public let values: [Double]
 
     /// Reads the matrix in the file at `path`.
-    /// - Throws: ``FileError`` naming the file when it cannot be read, is not an NPY file, has an
+    /// - Throws: `FileError` naming the file when it cannot be read, is not an NPY file, has an
     ///   unsupported dtype, is not 2-D, or its data length does not match its header.
     public init(contentsOf path: String) throws(FileError) {
         let data = try FileIO.read(path)
@@ -26,7 +26,7 @@ public struct NPYMatrix: Sendable, Equatable {
     }
 
     /// Parses NPY bytes; `path` only names the source in errors.
-    /// - Throws: ``FileError`` as ``init(contentsOf:)``.
+    /// - Throws: `FileError` as ``init(contentsOf:)``.
     public init(bytes: [UInt8], path: String) throws(FileError) {
         func fail(_ reason: String) -> FileError { FileError(path: path, reason: reason) }
 
@@ -106,8 +106,8 @@ public struct NPYMatrix: Sendable, Equatable {
         self.values = values
     }
 
-    /// The matrix as a ``SimilarityMatrix``.
-    /// - Throws: ``DeepArcError/invalidMatrix(reason:)`` when it is not square, symmetric and finite.
+    /// The matrix as a `SimilarityMatrix`.
+    /// - Throws: `DeepArcError/invalidMatrix(reason:)` when it is not square, symmetric and finite.
     public func similarityMatrix(symmetryTolerance: Double = 1e-6) throws(DeepArcError) -> SimilarityMatrix {
         guard rows == columns else { throw .invalidMatrix(reason: "\(rows) × \(columns) is not square") }
         return try SimilarityMatrix(count: rows, values: values, symmetryTolerance: symmetryTolerance)

@@ -10,11 +10,12 @@ public enum RandomMatrices {
 
     /// A random symmetric n × n matrix with unit diagonal.
     /// - Parameters:
-    ///   - count: n.
+    ///   - n: the number of layers.
     ///   - range: where the off-diagonal entries are drawn (uniformly).
     ///   - quantum: when set, entries are rounded to the nearest multiple of it (so ties occur).
     ///   - nanProbability: the chance that an off-diagonal pair {i, j} is NaN.
     ///   - degenerateLayers: layers whose whole row and column (diagonal included) are NaN.
+    ///   - generator: the random source.
     /// - Precondition: `count > 0`.
     public static func symmetric(
         count n: Int, in range: ClosedRange<Double> = 0...1, quantum: Double? = nil, nanProbability: Double = 0,
@@ -43,6 +44,11 @@ public enum RandomMatrices {
 
     /// A matrix with modules: consecutive blocks of the given sizes, entries inside a block drawn
     /// from `within`, entries between blocks from `between`, unit diagonal.
+    /// - Parameters:
+    ///   - sizes: the block sizes, in layer order.
+    ///   - within: where entries inside a block are drawn.
+    ///   - between: where entries between blocks are drawn.
+    ///   - generator: the random source.
     /// - Precondition: every size is positive.
     public static func blocks(
         sizes: [Int], within: ClosedRange<Double> = 0.995...1, between: ClosedRange<Double> = 0.2...0.9,

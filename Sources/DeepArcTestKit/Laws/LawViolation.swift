@@ -1,4 +1,4 @@
-public import Testing
+import Testing
 
 /// One broken law found by a law checker: which law, and what was observed.
 public struct LawViolation: Sendable, Equatable, CustomStringConvertible {

@@ -2,18 +2,18 @@ public import DeepArcCore
 import DeepArcTensor
 public import Testing
 
-/// Checks that a ``Partitioner`` obeys the laws documented on the protocol, recording every broken
+/// Checks that a `Partitioner` obeys the laws documented on the protocol, recording every broken
 /// law as a Swift Testing issue at the caller's location.
 ///
 /// Laws checked on every matrix and threshold:
 /// - `cover`: the partition covers exactly the matrix's layers (consecutive modules by construction of
-///   ``Partition``).
+///   `Partition`).
 /// - `determinism`: partitioning twice, and with a fresh instance built from the same options, gives
-///   the same partition; ``Partitioner/partition(_:)`` equals `partition(_:threshold:)` at the options'
+///   the same partition; `Partitioner/partition(_:)` equals `partition(_:threshold:)` at the options'
 ///   threshold.
 /// - `nan-link`: when `S[k][k+1]` is NaN, layers k and k+1 are in different modules.
 /// - `threshold`: 0, negative values, values above 1, NaN and infinity throw
-///   ``DeepArcError/invalidOption(strategy:option:reason:)`` for option `threshold`; 1 is accepted.
+///   `DeepArcError/invalidOption(strategy:option:reason:)` for option `threshold`; 1 is accepted.
 ///
 /// ```swift
 /// @Test func lawsHold() throws {
@@ -25,6 +25,7 @@ public import Testing
 ///   - matrices: the matrices to try; by default a fixed, seeded set: sizes 1 to 30, random and
 ///     block-structured, with NaN links, NaN off-adjacent entries and degenerate (all-NaN) layers.
 ///   - thresholds: the thresholds to try (default 0.5, 0.9, 0.99 and 1).
+///   - sourceLocation: where to report broken laws (the caller's location by default).
 /// - Returns: the violations found (empty when every law holds).
 @discardableResult
 public func checkPartitionerLaws(

@@ -2,7 +2,7 @@ public import DeepArcCore
 public import DeepArcTensor
 public import Testing
 
-/// Checks that a ``SimilarityMetric`` obeys the laws documented on the protocol, recording every
+/// Checks that a `SimilarityMetric` obeys the laws documented on the protocol, recording every
 /// broken law as a Swift Testing issue at the caller's location.
 ///
 /// The input is `layers` (default: ``defaultSimilarityLawLayers(samples:seed:)``, five layers of
@@ -25,6 +25,12 @@ public import Testing
 ///     checkSimilarityLaws(try MinibatchCKA(options: .init()), batchSplitInvariant: false)
 /// }
 /// ```
+/// - Parameters:
+///   - metric: the metric under test.
+///   - layers: the activations, one `[samples, …]` tensor per layer (default: the layers above).
+///   - batchSplitInvariant: whether to check the `batch-split` law.
+///   - tolerance: the absolute tolerance of the symmetry, diagonal and batch-split checks.
+///   - sourceLocation: where to report broken laws (the caller's location by default).
 /// - Returns: the violations found (empty when every law holds).
 @discardableResult
 public func checkSimilarityLaws(
