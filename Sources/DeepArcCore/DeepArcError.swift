@@ -13,6 +13,13 @@ public enum DeepArcError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicateStrategy(kind: String, name: String)
     /// A configuration that cannot be decoded or used.
     case invalidConfiguration(reason: String)
+    /// A partition of layers into modules that is empty, not consecutive or does not cover every layer.
+    case invalidPartition(reason: String)
+    /// A strategy identifier that breaks the naming rules (lowercase, digits, `.`, `-`, `_`).
+    case invalidIdentifier(kind: String, name: String, reason: String)
+    /// Prunable tensors, masks, counts or amounts a compressor cannot use (tensor name, or nil for
+    /// the whole set).
+    case invalidPruning(tensor: String?, reason: String)
 
     public var description: String {
         switch self {
@@ -29,6 +36,13 @@ public enum DeepArcError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(kind) '\(name)' is registered twice"
         case .invalidConfiguration(let reason):
             return "configuration: \(reason)"
+        case .invalidPartition(let reason):
+            return "partition: \(reason)"
+        case .invalidIdentifier(let kind, let name, let reason):
+            return "\(kind) identifier '\(name)': \(reason)"
+        case .invalidPruning(let tensor, let reason):
+            if let tensor { return "pruning tensor '\(tensor)': \(reason)" }
+            return "pruning: \(reason)"
         }
     }
 }
