@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "DeepArcCKA", targets: ["DeepArcCKA"]),
         .library(name: "DeepArcGreedy", targets: ["DeepArcGreedy"]),
         .library(name: "DeepArcDP", targets: ["DeepArcDP"]),
+        .library(name: "DeepArcPruning", targets: ["DeepArcPruning"]),
+        .library(name: "DeepArcDeviation", targets: ["DeepArcDeviation"]),
         .library(name: "DeepArc", targets: ["DeepArc"]),
         .library(name: "DeepArcTestKit", targets: ["DeepArcTestKit"]),
         .executable(name: "deeparc", targets: ["deeparc"]),
@@ -44,11 +46,14 @@ let package = Package(
         .target(name: "DeepArcCKA", dependencies: ["DeepArcCore", "DeepArcTensor"], path: "Plugins/DeepArcCKA"),
         .target(name: "DeepArcGreedy", dependencies: ["DeepArcCore"], path: "Plugins/DeepArcGreedy"),
         .target(name: "DeepArcDP", dependencies: ["DeepArcCore"], path: "Plugins/DeepArcDP"),
+        .target(name: "DeepArcPruning", dependencies: ["DeepArcCore"], path: "Plugins/DeepArcPruning"),
+        .target(
+            name: "DeepArcDeviation", dependencies: ["DeepArcCore", "DeepArcTensor"], path: "Plugins/DeepArcDeviation"),
         .target(
             name: "DeepArc",
             dependencies: [
                 "DeepArcCore", "DeepArcTensor", "DeepArcNN", "DeepArcData",
-                "DeepArcCKA", "DeepArcGreedy", "DeepArcDP",
+                "DeepArcCKA", "DeepArcGreedy", "DeepArcDP", "DeepArcPruning", "DeepArcDeviation",
             ]
         ),
         .target(name: "DeepArcTestKit", dependencies: ["DeepArcCore", "DeepArcTensor", "DeepArcNN"]),
@@ -72,6 +77,9 @@ let package = Package(
         .testTarget(name: "DeepArcCoreTests", dependencies: ["DeepArcCore", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcCKATests", dependencies: ["DeepArcCKA", "DeepArcCore", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcPartitionerTests", dependencies: ["DeepArcGreedy", "DeepArcDP", "DeepArcCore", "DeepArcTestKit"]),
+        .testTarget(name: "DeepArcPruningTests", dependencies: ["DeepArcPruning", "DeepArcCore", "DeepArcTestKit"]),
+        .testTarget(
+            name: "DeepArcDeviationTests", dependencies: ["DeepArcDeviation", "DeepArcCore", "DeepArcTensor", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcCLITests", dependencies: ["DeepArcCLI", "deeparc"]),
     ]
 )
