@@ -317,6 +317,34 @@ struct Conv2DTests {
         #expect(actual == shape)
     }
 
+    @Test("parameters replaced with the wrong shape throw instead of being read out of bounds")
+    func wrongParameterShapes() throws {
+        let config = gradientCases[0]
+        let input = ConvTestSupport.random(config.inputShape, seed: 1)
+        func expectInvalid(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+            let error = #expect(throws: NNError.self, sourceLocation: sourceLocation) { try body() }
+            guard case .invalidConfiguration("conv2D", _) = error else {
+                Issue.record("expected invalidConfiguration, got \(String(describing: error))", sourceLocation: sourceLocation)
+                return
+            }
+        }
+        let conv = try config.makeLayer()
+        conv.weight.value = Tensor(zeros: [4, 3, 2, 2])
+        expectInvalid { _ = try conv.forward(input, mode: .inference) }
+
+        let other = try config.makeLayer()
+        other.bias?.value = Tensor(zeros: [5])
+        expectInvalid { _ = try other.forward(input, mode: .inference) }
+
+        let third = try config.makeLayer()
+        let output = try third.forward(input, mode: .training)
+        third.weight.gradient = Tensor(zeros: [1])
+        expectInvalid { _ = try third.backward(output, needsInputGradient: true) }
+        third.weight.isTrainable = false  // a frozen weight's gradient is never touched
+        #expect(try third.backward(output, needsInputGradient: true)?.shape == input.shape)
+        #expect(third.weight.gradient.shape == [1])
+    }
+
     @Test("an output gradient of the wrong shape throws shapeMismatch")
     func badGradientShape() throws {
         let conv = try gradientCases[0].makeLayer()
