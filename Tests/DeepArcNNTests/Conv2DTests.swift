@@ -24,7 +24,8 @@ private func naiveConvolution(
                             for j in 0..<k {
                                 let ih = oh * stride - padding + i, iw = ow * stride - padding + j
                                 guard ih >= 0, ih < h, iw >= 0, iw < w else { continue }
-                                total += Double(x[((sample * c + channel) * h + ih) * w + iw])
+                                total +=
+                                    Double(x[((sample * c + channel) * h + ih) * w + iw])
                                     * Double(wt[((filter * c + channel) * k + i) * k + j])
                             }
                         }
@@ -56,6 +57,20 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
 
     var inputShape: [Int] { [batch, inChannels, height, width] }
 
+    /// A case from the layer's configuration and its input shape `[N, inChannels, H, W]`.
+    init(_ inChannels: Int, _ outChannels: Int, k: Int, s: Int, p: Int, bias: Bool, input: [Int]) {
+        precondition(input.count == 4 && input[1] == inChannels, "test case input shape")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = k
+        self.stride = s
+        self.padding = p
+        self.bias = bias
+        self.batch = input[0]
+        self.height = input[2]
+        self.width = input[3]
+    }
+
     func makeLayer(seed: UInt64 = 1) throws -> Conv2D {
         var generator = SeededGenerator(seed: seed)
         return try Conv2D(
@@ -65,32 +80,32 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
 }
 
 private let forwardCases: [ConvCase] = [
-    ConvCase(inChannels: 3, outChannels: 4, kernel: 3, stride: 1, padding: 0, bias: true, batch: 2, height: 5, width: 5),
-    ConvCase(inChannels: 3, outChannels: 4, kernel: 3, stride: 1, padding: 1, bias: true, batch: 2, height: 5, width: 6),
-    ConvCase(inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 0, bias: false, batch: 2, height: 5, width: 5),
-    ConvCase(inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1, bias: true, batch: 3, height: 7, width: 5),
+    ConvCase(3, 4, k: 3, s: 1, p: 0, bias: true, input: [2, 3, 5, 5]),
+    ConvCase(3, 4, k: 3, s: 1, p: 1, bias: true, input: [2, 3, 5, 6]),
+    ConvCase(3, 4, k: 3, s: 2, p: 0, bias: false, input: [2, 3, 5, 5]),
+    ConvCase(3, 4, k: 3, s: 2, p: 1, bias: true, input: [3, 3, 7, 5]),
     // 1×1, stride 1, no padding on a 16×16 plane: the im2col-free path.
-    ConvCase(inChannels: 2, outChannels: 5, kernel: 1, stride: 1, padding: 0, bias: true, batch: 2, height: 16, width: 16),
+    ConvCase(2, 5, k: 1, s: 1, p: 0, bias: true, input: [2, 2, 16, 16]),
     // 1×1 on a small plane: the chunked path.
-    ConvCase(inChannels: 2, outChannels: 5, kernel: 1, stride: 1, padding: 0, bias: false, batch: 3, height: 4, width: 4),
-    ConvCase(inChannels: 3, outChannels: 2, kernel: 1, stride: 2, padding: 0, bias: true, batch: 2, height: 5, width: 5),
-    ConvCase(inChannels: 2, outChannels: 3, kernel: 2, stride: 2, padding: 1, bias: true, batch: 2, height: 5, width: 5),
+    ConvCase(2, 5, k: 1, s: 1, p: 0, bias: false, input: [3, 2, 4, 4]),
+    ConvCase(3, 2, k: 1, s: 2, p: 0, bias: true, input: [2, 3, 5, 5]),
+    ConvCase(2, 3, k: 2, s: 2, p: 1, bias: true, input: [2, 2, 5, 5]),
     // A kernel larger than the input, reached through padding.
-    ConvCase(inChannels: 1, outChannels: 2, kernel: 5, stride: 1, padding: 2, bias: true, batch: 2, height: 3, width: 3),
-    ConvCase(inChannels: 2, outChannels: 3, kernel: 3, stride: 3, padding: 0, bias: true, batch: 2, height: 8, width: 7),
+    ConvCase(1, 2, k: 5, s: 1, p: 2, bias: true, input: [2, 1, 3, 3]),
+    ConvCase(2, 3, k: 3, s: 3, p: 0, bias: true, input: [2, 2, 8, 7]),
 ]
 
 private let gradientCases: [ConvCase] = [
-    ConvCase(inChannels: 3, outChannels: 4, kernel: 3, stride: 1, padding: 0, bias: true, batch: 2, height: 5, width: 5),
-    ConvCase(inChannels: 3, outChannels: 4, kernel: 3, stride: 1, padding: 1, bias: true, batch: 2, height: 5, width: 5),
-    ConvCase(inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 0, bias: false, batch: 2, height: 5, width: 5),
-    ConvCase(inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1, bias: true, batch: 2, height: 5, width: 5),
-    ConvCase(inChannels: 3, outChannels: 4, kernel: 1, stride: 1, padding: 0, bias: true, batch: 2, height: 5, width: 5),
-    ConvCase(inChannels: 3, outChannels: 4, kernel: 1, stride: 2, padding: 0, bias: false, batch: 2, height: 5, width: 5),
-    ConvCase(inChannels: 3, outChannels: 4, kernel: 1, stride: 1, padding: 1, bias: true, batch: 2, height: 5, width: 5),
-    ConvCase(inChannels: 2, outChannels: 3, kernel: 2, stride: 2, padding: 1, bias: true, batch: 2, height: 5, width: 6),
+    ConvCase(3, 4, k: 3, s: 1, p: 0, bias: true, input: [2, 3, 5, 5]),
+    ConvCase(3, 4, k: 3, s: 1, p: 1, bias: true, input: [2, 3, 5, 5]),
+    ConvCase(3, 4, k: 3, s: 2, p: 0, bias: false, input: [2, 3, 5, 5]),
+    ConvCase(3, 4, k: 3, s: 2, p: 1, bias: true, input: [2, 3, 5, 5]),
+    ConvCase(3, 4, k: 1, s: 1, p: 0, bias: true, input: [2, 3, 5, 5]),
+    ConvCase(3, 4, k: 1, s: 2, p: 0, bias: false, input: [2, 3, 5, 5]),
+    ConvCase(3, 4, k: 1, s: 1, p: 1, bias: true, input: [2, 3, 5, 5]),
+    ConvCase(2, 3, k: 2, s: 2, p: 1, bias: true, input: [2, 2, 5, 6]),
     // The im2col-free 1×1 path.
-    ConvCase(inChannels: 2, outChannels: 3, kernel: 1, stride: 1, padding: 0, bias: true, batch: 2, height: 16, width: 16),
+    ConvCase(2, 3, k: 1, s: 1, p: 0, bias: true, input: [2, 2, 16, 16]),
 ]
 
 // MARK: - Tests
@@ -174,9 +189,7 @@ struct Conv2DTests {
 
     @Test("chunking the batch does not change results", arguments: [1, 2, 4])
     func chunking(samplesPerChunk: Int) throws {
-        let config = ConvCase(
-            inChannels: 3, outChannels: 4, kernel: 3, stride: 1, padding: 1, bias: true, batch: 5, height: 6,
-            width: 5)
+        let config = ConvCase(3, 4, k: 3, s: 1, p: 1, bias: true, input: [5, 3, 6, 5])
         let conv = try config.makeLayer()
         conv.bias?.value = ConvTestSupport.random([4], seed: 8)
         // Budget for exactly `samplesPerChunk` samples: (C·k·k + out) · Ho·Wo floats per sample.
@@ -215,9 +228,11 @@ struct Conv2DTests {
 
         let input = ConvTestSupport.random(config.inputShape, seed: 13)
         let output = try conv.forward(input, mode: .inference)
-        let reference = try naiveConvolution(input: input, weight: zeroed, bias: conv.bias?.value, stride: 1, padding: 1)
+        let reference = try naiveConvolution(
+            input: input, weight: zeroed, bias: conv.bias?.value, stride: 1, padding: 1)
         ConvTestSupport.expectClose(output.scalars, reference.scalars, "masked output")
-        let unmasked = try naiveConvolution(input: input, weight: original, bias: conv.bias?.value, stride: 1, padding: 1)
+        let unmasked = try naiveConvolution(
+            input: input, weight: original, bias: conv.bias?.value, stride: 1, padding: 1)
         #expect(try output.maxAbsoluteDifference(to: unmasked) > 1e-3)
     }
 
@@ -324,7 +339,8 @@ struct Conv2DTests {
         func expectInvalid(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
             let error = #expect(throws: NNError.self, sourceLocation: sourceLocation) { try body() }
             guard case .invalidConfiguration("conv2D", _) = error else {
-                Issue.record("expected invalidConfiguration, got \(String(describing: error))", sourceLocation: sourceLocation)
+                Issue.record(
+                    "expected invalidConfiguration, got \(String(describing: error))", sourceLocation: sourceLocation)
                 return
             }
         }

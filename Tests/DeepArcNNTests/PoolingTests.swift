@@ -43,7 +43,8 @@ struct PoolingTests {
         let output = try pool.forward(try handImage(), mode: .training)
         #expect(output.shape == [1, 1, 2, 2])
         #expect(output.scalars == [4, 5, 6, 7])
-        let gradient = try pool.backward(try Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4]), needsInputGradient: true)
+        let gradient = try pool.backward(
+            try Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4]), needsInputGradient: true)
         // Maxima at (1,0), (1,3), (3,0) and, among the three 7s of the last window, the first: (2,2).
         var expected = [Float](repeating: 0, count: 16)
         expected[4] = 1
@@ -59,7 +60,8 @@ struct PoolingTests {
         let pool = try MaxPool2D(size: 3, stride: 1)
         let output = try pool.forward(try handImage(), mode: .training)
         #expect(output.scalars == [7, 7, 7, 7])
-        let gradient = try pool.backward(try Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4]), needsInputGradient: true)
+        let gradient = try pool.backward(
+            try Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4]), needsInputGradient: true)
         var expected = [Float](repeating: 0, count: 16)
         expected[10] = 10  // the first 7, at (2,2), is every window's maximum
         #expect(gradient?.scalars == expected)
@@ -126,7 +128,8 @@ struct PoolingTests {
         let output = try pool.forward(try handImage(), mode: .training)
         #expect(output.shape == [1, 1, 2, 2])
         #expect(output.scalars == [2.5, 2, 2.25, 6])
-        let gradient = try pool.backward(try Tensor(shape: [1, 1, 2, 2], scalars: [4, 8, 12, 16]), needsInputGradient: true)
+        let gradient = try pool.backward(
+            try Tensor(shape: [1, 1, 2, 2], scalars: [4, 8, 12, 16]), needsInputGradient: true)
         #expect(gradient?.scalars == [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
         #expect(try pool.backward(output, needsInputGradient: false) == nil)
     }
@@ -189,12 +192,18 @@ struct PoolingTests {
         expectCase(avgError, layer: "avgPool", invalidConfigurationLayer, "invalidConfiguration")
     }
 
-    @Test("inputs that do not fit throw shapeMismatch", arguments: [[3, 4, 4], [2, 3, 1, 4], [2, 3, 4, 0], [2, 0, 4, 4]])
+    @Test(
+        "inputs that do not fit throw shapeMismatch",
+        arguments: [[3, 4, 4], [2, 3, 1, 4], [2, 3, 4, 0], [2, 0, 4, 4]])
     func badInputs(_ shape: [Int]) throws {
         let input = Tensor(zeros: shape)
-        let maxError = #expect(throws: NNError.self) { _ = try MaxPool2D(size: 2, stride: 2).forward(input, mode: .training) }
+        let maxError = #expect(throws: NNError.self) {
+            _ = try MaxPool2D(size: 2, stride: 2).forward(input, mode: .training)
+        }
         expectCase(maxError, layer: "maxPool", shapeMismatchLayer, "shapeMismatch")
-        let avgError = #expect(throws: NNError.self) { _ = try AvgPool2D(size: 2, stride: 2).forward(input, mode: .training) }
+        let avgError = #expect(throws: NNError.self) {
+            _ = try AvgPool2D(size: 2, stride: 2).forward(input, mode: .training)
+        }
         expectCase(avgError, layer: "avgPool", shapeMismatchLayer, "shapeMismatch")
         if shape != [2, 3, 1, 4] {  // a 1-row image is fine for the global pool
             let globalError = #expect(throws: NNError.self) { _ = try GlobalAvgPool().forward(input, mode: .training) }

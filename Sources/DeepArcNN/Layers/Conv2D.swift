@@ -231,7 +231,8 @@ public final class Conv2D: Layer {
             if gradients, bias.isTrainable { problems.append(("bias gradient", bias.gradient.shape, [outChannels])) }
         }
         for (what, actual, expected) in problems where actual != expected {
-            throw .invalidConfiguration(layer: Self.layerName, reason: "\(what) has shape \(actual), expected \(expected)")
+            throw .invalidConfiguration(
+                layer: Self.layerName, reason: "\(what) has shape \(actual), expected \(expected)")
         }
     }
 

@@ -54,7 +54,9 @@ struct ConvolutionGeometry: Equatable {
     }
 
     @inline(__always)
-    private static func validRange(offset: Int, extent: Int, outputExtent: Int, stride: Int, padding: Int) -> Range<Int> {
+    private static func validRange(
+        offset: Int, extent: Int, outputExtent: Int, stride: Int, padding: Int
+    ) -> Range<Int> {
         // Need 0 ≤ o·s − p + offset ≤ extent − 1.
         let lowNumerator = padding - offset
         let low = lowNumerator <= 0 ? 0 : (lowNumerator + stride - 1) / stride
