@@ -48,8 +48,9 @@ final class Inflater {
     func read(upTo count: Int) throws(DataError) -> Data {
         precondition(count >= 0, "Inflater.read(upTo:) needs a non-negative count")
         var output = Data()
-        // Reserve only a bounded amount up front: `count` may come from an untrusted header.
-        output.reserveCapacity(min(count, 1 << 24))
+        // Reserve only what the input can plausibly produce: `count` may come from an untrusted
+        // header. Beyond this the buffer grows geometrically with the real output.
+        output.reserveCapacity(min(count, max(1 << 16, 4 * (input.count - consumed))))
         let chunk = min(max(count, 1), 1 << 18)
         if scratch.count < chunk { scratch = [UInt8](repeating: 0, count: chunk) }
         while output.count < count, !isFinished {

@@ -62,7 +62,7 @@ public enum CIFAR10 {
                         if label >= 10, badLabel == nil { badLabel = (piece.path, record, label) }
                         labels[item] = label
                         let destination = target + item * plane
-                        for offset in 0..<plane { destination[offset] = Float(bytes[start + 1 + offset]) * (1 / 255) }
+                        for offset in 0..<plane { destination[offset] = Float(bytes[start + 1 + offset]) / 255 }
                         item += 1
                     }
                 }

@@ -127,10 +127,10 @@ public enum DatasetSource: Sendable, Equatable, CustomStringConvertible {
         guard y.shape == [n] || y.shape == [n, 1] else {
             throw .invalidContents(path: path, reason: "array '\(yName)' must hold \(n) labels, got shape \(y.shape)")
         }
-        let scale: Float
+        let divisor: Float
         switch x.dataType {
-        case .float32, .float64: scale = 1
-        case .uint8: scale = 1 / 255
+        case .float32, .float64: divisor = 1
+        case .uint8: divisor = 255
         default:
             throw .unsupported(path: path, reason: "array '\(xName)' has dtype \(x.dataType) (use float32, float64 or uint8)")
         }
@@ -140,7 +140,7 @@ public enum DatasetSource: Sendable, Equatable, CustomStringConvertible {
         }
         let kept = min(limit ?? n, n)
         var values = x.floats()
-        if scale != 1 { values.withUnsafeMutableBufferPointer { buffer in for i in buffer.indices { buffer[i] *= scale } } }
+        if divisor != 1 { values.withUnsafeMutableBufferPointer { buffer in for i in buffer.indices { buffer[i] /= divisor } } }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             let width = max(1, values.count / max(1, n))
             throw .invalidContents(path: path, reason: "array '\(xName)' holds \(values[bad]) in item \(bad / width)")

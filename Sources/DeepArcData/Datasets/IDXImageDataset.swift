@@ -47,7 +47,7 @@ public enum IDXImageDataset {
         if let bad = labelValues.firstIndex(where: { $0 >= 10 }) {
             throw .invalidContents(path: labelPath, reason: "label \(labelValues[bad]) of item \(bad) is outside 0..<10")
         }
-        var tensor = images.tensor(scale: 1 / 255, limit: kept)
+        var tensor = images.tensor(dividingBy: 255, limit: kept)
         do { try tensor.reshape(to: [kept, 1, images.shape[1], images.shape[2]]) } catch {
             throw .invalidContents(path: imagePath, reason: error.description)
         }

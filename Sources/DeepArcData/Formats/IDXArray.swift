@@ -109,12 +109,12 @@ public struct IDXArray: Sendable, Equatable {
 
     // MARK: - Converting
 
-    /// The elements converted to `Float` and multiplied by `scale`, as a tensor of shape
+    /// The elements converted to `Float` and divided by `divisor`, as a tensor of shape
     /// `[min(limit, shape[0])] + shape[1...]` (the first `limit` items only, when given).
     /// - Parameters:
-    ///   - scale: the factor applied to every value (`1 / 255` maps bytes to [0, 1]).
+    ///   - divisor: every value is divided by it (255 maps bytes to [0, 1], correctly rounded).
     ///   - limit: the most items of the outermost dimension to convert, or nil for all.
-    public func tensor(scale: Float = 1, limit: Int? = nil) -> Tensor {
+    public func tensor(dividingBy divisor: Float = 1, limit: Int? = nil) -> Tensor {
         var newShape = shape
         let items = max(0, min(limit ?? shape[0], shape[0]))
         newShape[0] = items
@@ -124,7 +124,7 @@ public struct IDXArray: Sendable, Equatable {
         return Tensor(shape: newShape) { out in
             payload.withUnsafeBytes { raw in
                 guard let target = out.baseAddress else { return }
-                IDXArray.convert(raw, type, count: elements, scale: scale, into: target)
+                IDXArray.convert(raw, type, count: elements, divisor: divisor, into: target)
             }
         }
     }
@@ -259,20 +259,20 @@ public struct IDXArray: Sendable, Equatable {
     }
 
     private static func convert(
-        _ raw: UnsafeRawBufferPointer, _ type: ElementType, count: Int, scale: Float,
+        _ raw: UnsafeRawBufferPointer, _ type: ElementType, count: Int, divisor: Float,
         into target: UnsafeMutablePointer<Float>
     ) {
         switch type {
         case .uint8:
             let bytes = raw.bindMemory(to: UInt8.self)
-            for index in 0..<count { target[index] = Float(bytes[index]) * scale }
+            for index in 0..<count { target[index] = Float(bytes[index]) / divisor }
         case .float32:
             for index in 0..<count {
                 let bits = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))
-                target[index] = Float(bitPattern: bits) * scale
+                target[index] = Float(bitPattern: bits) / divisor
             }
         default:
-            for index in 0..<count { target[index] = Float(double(raw, type, index)) * scale }
+            for index in 0..<count { target[index] = Float(double(raw, type, index)) / divisor }
         }
     }
 }
