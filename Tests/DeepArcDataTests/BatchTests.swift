@@ -8,7 +8,9 @@ struct BatchTests {
     /// n items of shape [1, 2, 3] whose values encode the item: item i, pixel p holds 100 i + p.
     static func dataset(_ n: Int) throws -> Dataset {
         let values = (0..<n).flatMap { item in (0..<6).map { Float(100 * item + $0) } }
-        return try Dataset(images: try Tensor(shape: [n, 1, 2, 3], scalars: values), labels: (0..<n).map { $0 % 4 }, classCount: 4, name: "b")
+        return try Dataset(
+            images: try Tensor(shape: [n, 1, 2, 3], scalars: values), labels: (0..<n).map { $0 % 4 }, classCount: 4,
+            name: "b")
     }
 
     @Test(arguments: [(10, 3, false), (10, 3, true), (12, 4, false), (5, 8, false), (5, 8, true)])
@@ -54,17 +56,24 @@ struct BatchTests {
     @Test func batchSizeAndAugmentationAreValidated() throws {
         let data = try BatchTests.dataset(4)
         #expect(errorKind { try Batches(dataset: data, batchSize: 0) } == "invalidArgument")
-        #expect(errorKind { try Batches(dataset: data, batchSize: 2, augmentation: Augmentation(padding: -1)) } == "invalidArgument")
-        #expect(errorKind { try Batches(dataset: data, batchSize: 2, augmentation: Augmentation(padding: 2)) } == "invalidArgument")
+        #expect(
+            errorKind { try Batches(dataset: data, batchSize: 2, augmentation: Augmentation(padding: -1)) }
+                == "invalidArgument")
+        #expect(
+            errorKind { try Batches(dataset: data, batchSize: 2, augmentation: Augmentation(padding: 2)) }
+                == "invalidArgument")
         let features = try Dataset(images: Tensor(zeros: [2, 3]), labels: [0, 1], classCount: 2, name: "f")
-        #expect(errorKind { try Batches(dataset: features, batchSize: 2, augmentation: Augmentation(horizontalFlip: true)) } == "invalidArgument")
+        #expect(
+            errorKind { try Batches(dataset: features, batchSize: 2, augmentation: Augmentation(horizontalFlip: true)) }
+                == "invalidArgument")
         #expect(throws: Never.self) { try Batches(dataset: features, batchSize: 2, augmentation: Augmentation()) }
     }
 
     @Test func identityAugmentationChangesNothing() throws {
         let data = try BatchTests.dataset(9)
         let plain = try Batches(dataset: data, batchSize: 4, seed: 3)
-        let augmented = try Batches(dataset: data, batchSize: 4, seed: 3, augmentation: Augmentation(padding: 0, horizontalFlip: false))
+        let augmented = try Batches(
+            dataset: data, batchSize: 4, seed: 3, augmentation: Augmentation(padding: 0, horizontalFlip: false))
         #expect(plain.epoch(1).map(\.images) == augmented.epoch(1).map(\.images))
     }
 
@@ -76,14 +85,17 @@ struct BatchTests {
         var generator = SeededGenerator(seed: 21)
         let images = Tensor.randomUniform(shape: [16, channels, height, width], in: 0.1...1, using: &generator)
         let data = try Dataset(images: images, labels: [Int](repeating: 0, count: 16), classCount: 1, name: "a")
-        let batches = try Batches(dataset: data, batchSize: 5, seed: 4, augmentation: Augmentation(padding: padding, horizontalFlip: flip))
+        let batches = try Batches(
+            dataset: data, batchSize: 5, seed: 4, augmentation: Augmentation(padding: padding, horizontalFlip: flip))
         var sawChange = false
         var sawFlip = false
         for batch in batches.epoch(0) {
             #expect(batch.images.shape == [batch.count, channels, height, width])
             for (slot, index) in batch.indices.enumerated() {
-                let output = Array(batch.images.scalars[(slot * channels * height * width)..<((slot + 1) * channels * height * width)])
-                let input = Array(images.scalars[(index * channels * height * width)..<((index + 1) * channels * height * width)])
+                let output = Array(
+                    batch.images.scalars[(slot * channels * height * width)..<((slot + 1) * channels * height * width)])
+                let input = Array(
+                    images.scalars[(index * channels * height * width)..<((index + 1) * channels * height * width)])
                 var match: (dy: Int, dx: Int, mirrored: Bool)?
                 for dy in -padding...padding {
                     for dx in -padding...padding {
@@ -95,7 +107,8 @@ struct BatchTests {
                                         let sy = y + dy
                                         let sx = (mirrored ? width - 1 - x : x) + dx
                                         if sy >= 0, sy < height, sx >= 0, sx < width {
-                                            candidate[(c * height + y) * width + x] = input[(c * height + sy) * width + sx]
+                                            candidate[(c * height + y) * width + x] =
+                                                input[(c * height + sy) * width + sx]
                                         }
                                     }
                                 }
@@ -131,9 +144,13 @@ struct BatchBufferTests {
         #expect(addresses.count == 1)
         // A caller that keeps its batches gets distinct, intact copies.
         let kept = Array(batches.epoch(0))
-        #expect(Set(kept.map { batch in batch.images.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }).count == kept.count)
+        #expect(
+            Set(kept.map { batch in batch.images.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }).count
+                == kept.count)
         for batch in kept {
-            for (slot, index) in batch.indices.enumerated() { #expect(batch.images.scalars[slot * 6] == Float(100 * index)) }
+            for (slot, index) in batch.indices.enumerated() {
+                #expect(batch.images.scalars[slot * 6] == Float(100 * index))
+            }
         }
     }
 }

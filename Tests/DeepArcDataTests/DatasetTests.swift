@@ -16,9 +16,13 @@ struct DatasetTests {
     @Test func initializerChecksItsParts() throws {
         let images = Tensor(zeros: [2, 1, 2, 2])
         #expect(errorKind { try Dataset(images: images, labels: [0], classCount: 2, name: "d") } == "invalidContents")
-        #expect(errorKind { try Dataset(images: images, labels: [0, 2], classCount: 2, name: "d") } == "invalidContents")
-        #expect(errorKind { try Dataset(images: images, labels: [0, -1], classCount: 2, name: "d") } == "invalidContents")
-        #expect(errorKind { try Dataset(images: Tensor(zeros: [2, 3, 4]), labels: [0, 1], classCount: 2, name: "d") } == "invalidContents")
+        #expect(
+            errorKind { try Dataset(images: images, labels: [0, 2], classCount: 2, name: "d") } == "invalidContents")
+        #expect(
+            errorKind { try Dataset(images: images, labels: [0, -1], classCount: 2, name: "d") } == "invalidContents")
+        #expect(
+            errorKind { try Dataset(images: Tensor(zeros: [2, 3, 4]), labels: [0, 1], classCount: 2, name: "d") }
+                == "invalidContents")
         let features = try Dataset(images: Tensor(zeros: [2, 5]), labels: [1, 0], classCount: 2, name: "d")
         #expect(features.sampleShape == [5])
         #expect(features.classCounts() == [1, 1])

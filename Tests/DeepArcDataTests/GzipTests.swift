@@ -35,7 +35,8 @@ struct GzipTests {
     }
 
     @Test func inflatesHandBuiltStreams() throws {
-        let raw = try Gzip.decompress(GzipTests.storedDeflate(GzipTests.hello), format: .rawDeflate, maximumSize: 100, source: "t")
+        let raw = try Gzip.decompress(
+            GzipTests.storedDeflate(GzipTests.hello), format: .rawDeflate, maximumSize: 100, source: "t")
         #expect(Array(raw) == GzipTests.hello)
         let gz = GzipTests.gzipMember(GzipTests.hello, crc: GzipTests.helloCRC)
         #expect(Gzip.isGzip(gz))
@@ -45,7 +46,8 @@ struct GzipTests {
     @Test func concatenatedGzipMembersAreJoined() throws {
         let bytes = Array("ab".utf8)
         let member = GzipTests.gzipMember(bytes, crc: Gzip.crc32(Data(bytes)))
-        let out = try Gzip.decompress(member + GzipTests.gzipMember(GzipTests.hello, crc: GzipTests.helloCRC), maximumSize: 100, source: "t")
+        let out = try Gzip.decompress(
+            member + GzipTests.gzipMember(GzipTests.hello, crc: GzipTests.helloCRC), maximumSize: 100, source: "t")
         #expect(Array(out) == bytes + GzipTests.hello)
     }
 
@@ -76,10 +78,14 @@ struct GzipTests {
 
     @Test func garbageAndOversizeAreRejected() throws {
         let notDeflate = Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
-        #expect(errorKind { try Gzip.decompress(notDeflate, format: .rawDeflate, maximumSize: 10, source: "t") } == "corruptCompression")
+        #expect(
+            errorKind { try Gzip.decompress(notDeflate, format: .rawDeflate, maximumSize: 10, source: "t") }
+                == "corruptCompression")
         let gz = GzipTests.gzipMember(GzipTests.hello, crc: GzipTests.helloCRC)
         #expect(errorKind { try Gzip.decompress(gz, maximumSize: 4, source: "t") } == "corruptCompression")
-        #expect(errorKind { try Gzip.decompress(gz + Data([1, 2, 3]), maximumSize: 100, source: "t") } == "corruptCompression")
+        #expect(
+            errorKind { try Gzip.decompress(gz + Data([1, 2, 3]), maximumSize: 100, source: "t") }
+                == "corruptCompression")
         let error = thrownError { try Gzip.decompress(gz, maximumSize: 4, source: "weights.gz") }
         #expect(error?.description.contains("weights.gz") == true)
     }

@@ -64,8 +64,12 @@ struct IDXTests {
     }
 
     @Test func unknownTypeAndRankZeroAreRejected() {
-        #expect(errorKind { try IDXArray(decoding: makeIDX(type: 0x07, dimensions: [1], payload: Data([0])), source: "t") } == "unsupported")
-        #expect(errorKind { try IDXArray(decoding: makeIDX(type: 0x08, dimensions: [], payload: Data([0])), source: "t") } == "invalidHeader")
+        #expect(
+            errorKind { try IDXArray(decoding: makeIDX(type: 0x07, dimensions: [1], payload: Data([0])), source: "t") }
+                == "unsupported")
+        #expect(
+            errorKind { try IDXArray(decoding: makeIDX(type: 0x08, dimensions: [], payload: Data([0])), source: "t") }
+                == "invalidHeader")
     }
 
     @Test(arguments: [false, true])
@@ -90,7 +94,9 @@ struct IDXTests {
         #expect(kind(error) == "truncated")
         #expect(error?.description.contains("lying.idx") == true)
         let modest = makeIDX(type: 0x08, dimensions: [1000, 28, 28], payload: Data(repeating: 7, count: 10))
-        #expect(errorKind { try IDXArray(decoding: compressed ? try IDXTests.gzip(modest) : modest, source: "t") } == "truncated")
+        #expect(
+            errorKind { try IDXArray(decoding: compressed ? try IDXTests.gzip(modest) : modest, source: "t") }
+                == "truncated")
     }
 
     @Test(arguments: [false, true])

@@ -10,7 +10,10 @@ struct LoaderTests {
         atPath: (fashionDirectory as NSString).appendingPathComponent("t10k-labels-idx1-ubyte.gz"))
 
     @Test(
-        .enabled(if: fashionInstalled, "Fashion-MNIST is not installed at /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)"),
+        .enabled(
+            if: fashionInstalled,
+            "Fashion-MNIST is not installed at /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)"
+        ),
         arguments: [(DatasetSplit.train, 60_000), (.test, 10_000)])
     func loadsTheRealFashionMNIST(split: DatasetSplit, count: Int) throws {
         let data = try DatasetSource(parsing: "fashion-mnist").load(split: split)
@@ -53,18 +56,30 @@ struct LoaderTests {
         #expect(data.images.scalars == (0..<12).map { Float($0 * 17) / 255 })
         #expect(data.name == "mnist/test")
         // The train files are missing.
-        #expect(errorKind { try IDXImageDataset.load(directory: directory.path, split: .train, name: "mnist") } == "invalidDataset")
+        #expect(
+            errorKind { try IDXImageDataset.load(directory: directory.path, split: .train, name: "mnist") }
+                == "invalidDataset")
     }
 
     @Test func inconsistentIDXFilesAreRejected() throws {
         let directory = try TemporaryDirectory()
-        try directory.write(makeIDX(type: 0x08, dimensions: [2, 1, 1], payload: Data([1, 2])), to: "train-images-idx3-ubyte")
-        try directory.write(makeIDX(type: 0x08, dimensions: [3], payload: Data([1, 2, 3])), to: "train-labels-idx1-ubyte")
-        #expect(errorKind { try IDXImageDataset.load(directory: directory.path, split: .train, name: "mnist") } == "invalidContents")
-        try directory.write(makeIDX(type: 0x08, dimensions: [2], payload: Data([1, 10])), to: "train-labels-idx1-ubyte")
-        #expect(errorKind { try IDXImageDataset.load(directory: directory.path, split: .train, name: "mnist") } == "invalidContents")
-        try directory.write(makeIDX(type: 0x08, dimensions: [2, 1], payload: Data([1, 2])), to: "train-images-idx3-ubyte")
-        #expect(errorKind { try IDXImageDataset.load(directory: directory.path, split: .train, name: "mnist") } == "invalidContents")
+        try directory.write(
+            makeIDX(type: 0x08, dimensions: [2, 1, 1], payload: Data([1, 2])), to: "train-images-idx3-ubyte")
+        try directory.write(
+            makeIDX(type: 0x08, dimensions: [3], payload: Data([1, 2, 3])), to: "train-labels-idx1-ubyte")
+        #expect(
+            errorKind { try IDXImageDataset.load(directory: directory.path, split: .train, name: "mnist") }
+                == "invalidContents")
+        try directory.write(
+            makeIDX(type: 0x08, dimensions: [2], payload: Data([1, 10])), to: "train-labels-idx1-ubyte")
+        #expect(
+            errorKind { try IDXImageDataset.load(directory: directory.path, split: .train, name: "mnist") }
+                == "invalidContents")
+        try directory.write(
+            makeIDX(type: 0x08, dimensions: [2, 1], payload: Data([1, 2])), to: "train-images-idx3-ubyte")
+        #expect(
+            errorKind { try IDXImageDataset.load(directory: directory.path, split: .train, name: "mnist") }
+                == "invalidContents")
     }
 
     /// A CIFAR-10 record: label, then 3 planes of 1024 bytes where plane c, pixel p holds (label + c + p) % 256.
@@ -77,9 +92,12 @@ struct LoaderTests {
     @Test func loadsCIFAR10BinaryBatches() throws {
         let directory = try TemporaryDirectory()
         for batch in 1...5 {
-            try directory.write(LoaderTests.record(label: UInt8(batch)) + LoaderTests.record(label: 0), to: "data_batch_\(batch).bin")
+            try directory.write(
+                LoaderTests.record(label: UInt8(batch)) + LoaderTests.record(label: 0), to: "data_batch_\(batch).bin")
         }
-        try directory.write(LoaderTests.record(label: 9) + LoaderTests.record(label: 3) + LoaderTests.record(label: 7), to: "test_batch.bin")
+        try directory.write(
+            LoaderTests.record(label: 9) + LoaderTests.record(label: 3) + LoaderTests.record(label: 7),
+            to: "test_batch.bin")
         let source = try DatasetSource(parsing: "cifar10", dataDirectory: directory.path)
         let train = try source.load(split: .train)
         #expect(train.images.shape == [10, 3, 32, 32])

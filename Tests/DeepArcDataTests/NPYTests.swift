@@ -37,18 +37,23 @@ struct NPYTests {
     }
 
     @Test func readsEveryRequiredDataTypeFromHandBuiltFiles() throws {
-        let f8 = makeNPY(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
-                         payload: littleEndianBytes([(1.5).bitPattern, (-2.0).bitPattern] as [UInt64]))
+        let f8 = makeNPY(
+            header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
+            payload: littleEndianBytes([(1.5).bitPattern, (-2.0).bitPattern] as [UInt64]))
         #expect(try NPYArray(decoding: f8, source: "t").floats() == [1.5, -2])
-        let u1 = makeNPY(header: "{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", payload: Data([0, 128, 255]))
+        let u1 = makeNPY(
+            header: "{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", payload: Data([0, 128, 255]))
         let bytes = try NPYArray(decoding: u1, source: "t")
         #expect(bytes.dataType == .uint8)
         #expect(try bytes.integers() == [0, 128, 255])
         #expect(bytes.floats() == [0, 128, 255])
-        let i4 = makeNPY(header: "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 1), }",
-                         payload: littleEndianBytes([Int32(-7), 9]))
+        let i4 = makeNPY(
+            header: "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 1), }",
+            payload: littleEndianBytes([Int32(-7), 9]))
         #expect(try NPYArray(decoding: i4, source: "t").integers() == [-7, 9])
-        let i8 = makeNPY(header: "{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", payload: littleEndianBytes([Int64(-1)]))
+        let i8 = makeNPY(
+            header: "{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", payload: littleEndianBytes([Int64(-1)])
+        )
         #expect(try NPYArray(decoding: i8, source: "t").integers() == [-1])
         let b1 = makeNPY(header: "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", payload: Data([1, 0, 1]))
         let bools = try NPYArray(decoding: b1, source: "t")
@@ -64,25 +69,32 @@ struct NPYTests {
 
     @Test func readsFormatVersionsTwoAndThree() throws {
         for major: UInt8 in [2, 3] {
-            let file = makeNPY(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
-                               payload: float32Bytes([3, 4]), major: major)
+            let file = makeNPY(
+                header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
+                payload: float32Bytes([3, 4]), major: major)
             #expect(try NPYArray(decoding: file, source: "t").floats() == [3, 4])
         }
-        let version4 = makeNPY(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", payload: float32Bytes([1]), major: 4)
+        let version4 = makeNPY(
+            header: "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", payload: float32Bytes([1]), major: 4)
         #expect(errorKind { try NPYArray(decoding: version4, source: "t") } == "unsupported")
     }
 
     @Test func fortranOrderIsTransposedToCOrder() throws {
         // [[0, 1, 2], [10, 11, 12]] stored column by column.
-        let matrix = makeNPY(header: "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
-                             payload: float32Bytes([0, 10, 1, 11, 2, 12]))
+        let matrix = makeNPY(
+            header: "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
+            payload: float32Bytes([0, 10, 1, 11, 2, 12]))
         let read = try NPYArray(decoding: matrix, source: "t")
         #expect(read.shape == [2, 3])
         #expect(read.floats() == [0, 1, 2, 10, 11, 12])
         // Rank 3: element (i, j, k) = 100 i + 10 j + k sits at Fortran offset i + 2 j + 6 k.
         var fortran = [Int32](repeating: 0, count: 24)
-        for i in 0..<2 { for j in 0..<3 { for k in 0..<4 { fortran[i + 2 * j + 6 * k] = Int32(100 * i + 10 * j + k) } } }
-        let cube = makeNPY(header: "{'descr': '<i4', 'fortran_order': True, 'shape': (2, 3, 4), }", payload: littleEndianBytes(fortran))
+        for i in 0..<2 {
+            for j in 0..<3 { for k in 0..<4 { fortran[i + 2 * j + 6 * k] = Int32(100 * i + 10 * j + k) } }
+        }
+        let cube = makeNPY(
+            header: "{'descr': '<i4', 'fortran_order': True, 'shape': (2, 3, 4), }", payload: littleEndianBytes(fortran)
+        )
         var expected: [Int] = []
         for i in 0..<2 { for j in 0..<3 { for k in 0..<4 { expected.append(100 * i + 10 * j + k) } } }
         #expect(try NPYArray(decoding: cube, source: "t").integers() == expected)
@@ -100,19 +112,23 @@ struct NPYTests {
 
     @Test(arguments: ["<c8", "|O", "<f2", "<U5", "xyz", "<f", "|V8"])
     func unsupportedDataTypesAreRejected(descr: String) {
-        let file = makeNPY(header: "{'descr': '\(descr)', 'fortran_order': False, 'shape': (1,), }", payload: Data(count: 8))
+        let file = makeNPY(
+            header: "{'descr': '\(descr)', 'fortran_order': False, 'shape': (1,), }", payload: Data(count: 8))
         #expect(errorKind { try NPYArray(decoding: file, source: "t") } == "unsupported")
     }
 
     @Test func structuredDataTypesAreRejected() {
-        let file = makeNPY(header: "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", payload: Data(count: 4))
+        let file = makeNPY(
+            header: "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", payload: Data(count: 4))
         #expect(errorKind { try NPYArray(decoding: file, source: "t") } == "unsupported")
     }
 
     @Test(arguments: [
         "", "{", "}", "[]", "{'descr': '<f4'}", "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}",
-        "{'descr': '<f4', 'fortran_order': 0, 'shape': (1,), }", "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }",
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (1.5,), }", "{'descr': '<f4', 'fortran_order': False, 'shape': 'x', }",
+        "{'descr': '<f4', 'fortran_order': 0, 'shape': (1,), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (1.5,), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': 'x', }",
         "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }",
         "{'descr': '<f4', 'fortran_order': False, 'shape': (1,) }}", "{'descr' '<f4'}", "{'descr': '<f4", "{1: 2}",
         String(repeating: "(", count: 5000), "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,), }",
@@ -120,7 +136,8 @@ struct NPYTests {
     ])
     func malformedHeadersAreInvalidHeaders(header: String) {
         let file = makeNPY(header: header, payload: Data(count: 4))
-        #expect(errorKind { try NPYArray(decoding: file, source: "t") } == "invalidHeader", "header \(header.prefix(60))")
+        #expect(
+            errorKind { try NPYArray(decoding: file, source: "t") } == "invalidHeader", "header \(header.prefix(60))")
     }
 
     @Test func randomGarbageNeverCrashes() {
@@ -128,8 +145,12 @@ struct NPYTests {
         let alphabet = Array("{}()[]',:\" TrueFalse0123456789-<f4descrshape".utf8)
         for _ in 0..<500 {
             let length = Int(generator.next() % 80)
-            let header = String(decoding: (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }, as: UTF8.self)
-            let kind = errorKind { try NPYArray(decoding: makeNPY(header: header, payload: Data(count: 8)), source: "t") }
+            let header = String(
+                decoding: (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] },
+                as: UTF8.self)
+            let kind = errorKind {
+                try NPYArray(decoding: makeNPY(header: header, payload: Data(count: 8)), source: "t")
+            }
             #expect(kind != "no error" || header.contains("descr"))
             #expect(!kind.hasPrefix("not a DataError"))
         }
@@ -143,8 +164,13 @@ struct NPYTests {
 
     @Test func dataLengthIsChecked() {
         let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }"
-        #expect(errorKind { try NPYArray(decoding: makeNPY(header: header, payload: float32Bytes([1, 2])), source: "t") } == "truncated")
-        #expect(errorKind { try NPYArray(decoding: makeNPY(header: header, payload: float32Bytes([1, 2, 3, 4])), source: "t") } == "trailingBytes")
+        #expect(
+            errorKind { try NPYArray(decoding: makeNPY(header: header, payload: float32Bytes([1, 2])), source: "t") }
+                == "truncated")
+        #expect(
+            errorKind {
+                try NPYArray(decoding: makeNPY(header: header, payload: float32Bytes([1, 2, 3, 4])), source: "t")
+            } == "trailingBytes")
         var shortHeader = makeNPY(header: header, payload: Data())
         shortHeader = shortHeader.prefix(20)
         #expect(errorKind { try NPYArray(decoding: shortHeader, source: "t") } == "truncated")

@@ -73,19 +73,24 @@ struct NPZTests {
     @Test func truncatedArchivesAreTruncated() throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture("savez.npz")))
         for cut in [3, 100, bytes.count / 2, bytes.count - 1] {
-            #expect(errorKind { try NPZArchive(decoding: bytes.prefix(cut), source: "t") } == "truncated", "cut at \(cut)")
+            #expect(
+                errorKind { try NPZArchive(decoding: bytes.prefix(cut), source: "t") } == "truncated", "cut at \(cut)")
         }
         let compressed = try Data(contentsOf: URL(fileURLWithPath: fixture("savez_compressed.npz")))
-        #expect(errorKind { try NPZArchive(decoding: compressed.prefix(compressed.count - 30), source: "t") } == "truncated")
+        #expect(
+            errorKind { try NPZArchive(decoding: compressed.prefix(compressed.count - 30), source: "t") } == "truncated"
+        )
     }
 
     @Test func notAZipIsBadMagic() {
-        #expect(errorKind { try NPZArchive(decoding: Data("hello, world, this is text".utf8), source: "t") } == "badMagic")
+        #expect(
+            errorKind { try NPZArchive(decoding: Data("hello, world, this is text".utf8), source: "t") } == "badMagic")
         #expect(errorKind { try NPZArchive.read(from: "/nonexistent/x.npz") } == "fileAccess")
     }
 
     @Test func badDataTypeInsideAnArchiveIsUnsupported() throws {
-        let member = makeNPY(header: "{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", payload: Data(count: 16))
+        let member = makeNPY(
+            header: "{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", payload: Data(count: 16))
         let zip = HandZip.archive([.init(name: "z.npy", contents: member)])
         #expect(errorKind { try NPZArchive(decoding: zip, source: "t") } == "unsupported")
         let text = HandZip.archive([.init(name: "notes.txt", contents: Data("hi".utf8))])
@@ -109,7 +114,9 @@ struct NPZTests {
     @Test func lyingSizesAreRejectedWithoutHugeAllocations() throws {
         let member = try NPYArray(integers: [1]).encoded()
         // A deflated member whose directory entry claims 2^40 uncompressed bytes.
-        let zip = HandZip.archive([.init(name: "a.npy", contents: member, deflate: true, zip64: true, claimedSize: 1 << 40)])
+        let zip = HandZip.archive([
+            .init(name: "a.npy", contents: member, deflate: true, zip64: true, claimedSize: 1 << 40)
+        ])
         #expect(errorKind { try NPZArchive(decoding: zip, source: "t") } == "truncated")
         // A directory claiming more members than it can hold.
         var bytes = HandZip.archive([.init(name: "a.npy", contents: member)])
@@ -126,7 +133,9 @@ struct NPZTests {
         let error = thrownError { try archive.array(named: "weights", source: "f.npz") }
         #expect(error == .missingArray(path: "f.npz", name: "weights", available: ["zeta", "alpha", "mid"]))
         let array = NPYArray(tensor: Tensor(scalar: 1))
-        #expect(errorKind { try NPZArchive(entries: [.init(name: "x", array: array), .init(name: "x", array: array)]) } == "invalidArgument")
+        #expect(
+            errorKind { try NPZArchive(entries: [.init(name: "x", array: array), .init(name: "x", array: array)]) }
+                == "invalidArgument")
         var growing = try NPZArchive(entries: [])
         try growing.append(array, named: "first")
         try growing.append(array, named: "second")
@@ -150,7 +159,9 @@ enum HandZip {
         var data = Data()
         var directory = Data()
         for member in members {
-            let stored = member.deflate ? ((try? Gzip.compress(member.contents, format: .rawDeflate)) ?? Data()) : member.contents
+            let stored =
+                member.deflate
+                ? ((try? Gzip.compress(member.contents, format: .rawDeflate)) ?? Data()) : member.contents
             let crc = Gzip.crc32(member.contents)
             let size = member.claimedSize ?? UInt64(member.contents.count)
             let offset = UInt64(data.count)

@@ -68,7 +68,8 @@ final class TemporaryDirectory {
 }
 
 /// The folder of committed fixtures, found next to this source file.
-let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    .path
 
 func fixture(_ name: String) -> String { (fixturesDirectory as NSString).appendingPathComponent(name) }
 

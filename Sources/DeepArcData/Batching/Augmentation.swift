@@ -34,7 +34,8 @@ public struct Augmentation: Sendable, Equatable, Codable {
         }
         if shape.count == 4, padding > 0, padding >= min(shape[2], shape[3]) {
             throw .invalidArgument(
-                operation: "Augmentation", reason: "padding \(padding) must be smaller than the \(shape[2])×\(shape[3]) image")
+                operation: "Augmentation",
+                reason: "padding \(padding) must be smaller than the \(shape[2])×\(shape[3]) image")
         }
     }
 

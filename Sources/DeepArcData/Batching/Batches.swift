@@ -81,7 +81,8 @@ public struct Batches: Sendable {
     }
 
     /// Independent generators for the order and the augmentation of one epoch.
-    private static func generators(seed: UInt64, epoch: Int) -> (order: SeededGenerator, augmentation: SeededGenerator) {
+    private static func generators(seed: UInt64, epoch: Int) -> (order: SeededGenerator, augmentation: SeededGenerator)
+    {
         var root = SeededGenerator(seed: seed ^ (UInt64(bitPattern: Int64(epoch)) &* 0x9E37_79B9_7F4A_7C15))
         return (root.fork(), root.fork())
     }

@@ -66,7 +66,8 @@ final class Inflater {
                 if consumed >= input.count {
                     throw .truncated(
                         path: source,
-                        reason: "the \(format.name) stream ends after \(input.count) compressed bytes, before its end marker"
+                        reason:
+                            "the \(format.name) stream ends after \(input.count) compressed bytes, before its end marker"
                     )
                 }
                 throw .corruptCompression(path: source, reason: "zlib made no progress (buffer error)")

@@ -34,13 +34,18 @@ public enum CIFAR10 {
         for fileName in fileNames(for: split) where wanted > 0 {
             let path = (folder as NSString).appendingPathComponent(fileName)
             guard FileManager.default.fileExists(atPath: path) else {
-                throw .invalidDataset(name: "cifar10", reason: "\(folder) has no \(fileName) (expected the binary version: \(fileNames(for: split).joined(separator: ", ")))")
+                throw .invalidDataset(
+                    name: "cifar10",
+                    reason:
+                        "\(folder) has no \(fileName) (expected the binary version: \(fileNames(for: split).joined(separator: ", ")))"
+                )
             }
             let data: Data
             do { data = try FileIO.read(path) } catch { throw .fileAccess(error) }
             guard !data.isEmpty, data.count % recordSize == 0 else {
                 throw .invalidContents(
-                    path: path, reason: "size \(data.count) is not a positive multiple of the \(recordSize)-byte record")
+                    path: path, reason: "size \(data.count) is not a positive multiple of the \(recordSize)-byte record"
+                )
             }
             let records = min(data.count / recordSize, wanted)
             pieces.append((data, records, path))
@@ -69,7 +74,8 @@ public enum CIFAR10 {
             }
         }
         if let badLabel {
-            throw .invalidContents(path: badLabel.path, reason: "record \(badLabel.record) has label \(badLabel.value), outside 0..<10")
+            throw .invalidContents(
+                path: badLabel.path, reason: "record \(badLabel.record) has label \(badLabel.value), outside 0..<10")
         }
         return Dataset(unchecked: images, labels: labels, classCount: 10, name: "cifar10/\(split.rawValue)")
     }

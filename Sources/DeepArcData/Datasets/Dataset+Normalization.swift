@@ -63,10 +63,12 @@ extension Dataset {
         let channels = channelCount
         guard mean.count == channels, std.count == channels else {
             throw .invalidArgument(
-                operation: operation, reason: "need \(channels) means and deviations, got \(mean.count) and \(std.count)")
+                operation: operation,
+                reason: "need \(channels) means and deviations, got \(mean.count) and \(std.count)")
         }
         if let bad = std.firstIndex(where: { !($0 > 0) || !$0.isFinite }) {
-            throw .invalidArgument(operation: operation, reason: "standard deviation \(std[bad]) of channel \(bad) is not positive")
+            throw .invalidArgument(
+                operation: operation, reason: "standard deviation \(std[bad]) of channel \(bad) is not positive")
         }
         if let bad = mean.firstIndex(where: { !$0.isFinite }) {
             throw .invalidArgument(operation: operation, reason: "mean \(mean[bad]) of channel \(bad) is not finite")

@@ -29,7 +29,8 @@ public struct Dataset: Sendable {
     ///   label is outside `0..<classCount`.
     public init(images: Tensor, labels: [Int], classCount: Int, name: String) throws(DataError) {
         guard images.rank == 2 || images.rank == 4 else {
-            throw .invalidContents(path: name, reason: "images must be [N, C, H, W] or [N, F], got shape \(images.shape)")
+            throw .invalidContents(
+                path: name, reason: "images must be [N, C, H, W] or [N, F], got shape \(images.shape)")
         }
         guard images.shape[0] == labels.count else {
             throw .invalidContents(path: name, reason: "\(images.shape[0]) images but \(labels.count) labels")
@@ -38,7 +39,8 @@ public struct Dataset: Sendable {
             throw .invalidContents(path: name, reason: "class count \(classCount) is below 1")
         }
         if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= classCount }) {
-            throw .invalidContents(path: name, reason: "label \(labels[bad]) of item \(bad) is outside 0..<\(classCount)")
+            throw .invalidContents(
+                path: name, reason: "label \(labels[bad]) of item \(bad) is outside 0..<\(classCount)")
         }
         self.images = images
         self.labels = labels
@@ -78,7 +80,8 @@ public struct Dataset: Sendable {
     /// - Throws: ``DataError/invalidArgument(operation:reason:)`` for an index outside `0..<count`.
     public func subset(_ indices: [Int]) throws(DataError) -> Dataset {
         if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
-            throw .invalidArgument(operation: "Dataset.subset (\(name))", reason: "index \(bad) is outside 0..<\(count)")
+            throw .invalidArgument(
+                operation: "Dataset.subset (\(name))", reason: "index \(bad) is outside 0..<\(count)")
         }
         return gathered(indices)
     }
@@ -101,7 +104,8 @@ public struct Dataset: Sendable {
         holdoutFraction: Double, seed: UInt64, stratified: Bool = true
     ) throws(DataError) -> (rest: Dataset, holdout: Dataset) {
         guard holdoutFraction.isFinite, (0...1).contains(holdoutFraction) else {
-            throw .invalidArgument(operation: "Dataset.split (\(name))", reason: "holdout fraction \(holdoutFraction) is outside [0, 1]")
+            throw .invalidArgument(
+                operation: "Dataset.split (\(name))", reason: "holdout fraction \(holdoutFraction) is outside [0, 1]")
         }
         var generator = SeededGenerator(seed: seed)
         let total = Int((Double(count) * holdoutFraction).rounded())

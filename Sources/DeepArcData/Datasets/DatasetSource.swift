@@ -52,7 +52,9 @@ public enum DatasetSource: Sendable, Equatable, CustomStringConvertible {
             let rest = String(trimmed[trimmed.index(after: colon)...])
             switch scheme {
             case "npz":
-                guard !rest.isEmpty else { throw .invalidDataset(name: name, reason: "npz: needs a file path (npz:PATH)") }
+                guard !rest.isEmpty else {
+                    throw .invalidDataset(name: name, reason: "npz: needs a file path (npz:PATH)")
+                }
                 self = .npz(path: rest)
             case "synthetic":
                 self = .synthetic(try SyntheticDataset(parsing: rest))
@@ -66,12 +68,14 @@ public enum DatasetSource: Sendable, Equatable, CustomStringConvertible {
             self = .fashionMNIST(directory: dataDirectory ?? IDXImageDataset.defaultFashionMNISTDirectory)
         case "mnist":
             guard let dataDirectory else {
-                throw .invalidDataset(name: name, reason: "mnist needs a data directory holding its IDX files (--data-dir)")
+                throw .invalidDataset(
+                    name: name, reason: "mnist needs a data directory holding its IDX files (--data-dir)")
             }
             self = .mnist(directory: dataDirectory)
         case "cifar10", "cifar-10":
             guard let dataDirectory else {
-                throw .invalidDataset(name: name, reason: "cifar10 needs a data directory holding its binary batches (--data-dir)")
+                throw .invalidDataset(
+                    name: name, reason: "cifar10 needs a data directory holding its binary batches (--data-dir)")
             }
             self = .cifar10(directory: dataDirectory)
         default:
@@ -122,7 +126,8 @@ public enum DatasetSource: Sendable, Equatable, CustomStringConvertible {
         let y = try archive.array(named: yName, source: path)
         let n = x.shape.first ?? 0
         guard x.shape.count >= 2, x.shape.count <= 4 else {
-            throw .invalidContents(path: path, reason: "array '\(xName)' must be [N,C,H,W], [N,H,W] or [N,F], got \(x.shape)")
+            throw .invalidContents(
+                path: path, reason: "array '\(xName)' must be [N,C,H,W], [N,H,W] or [N,F], got \(x.shape)")
         }
         guard y.shape == [n] || y.shape == [n, 1] else {
             throw .invalidContents(path: path, reason: "array '\(yName)' must hold \(n) labels, got shape \(y.shape)")
@@ -132,7 +137,8 @@ public enum DatasetSource: Sendable, Equatable, CustomStringConvertible {
         case .float32, .float64: divisor = 1
         case .uint8: divisor = 255
         default:
-            throw .unsupported(path: path, reason: "array '\(xName)' has dtype \(x.dataType) (use float32, float64 or uint8)")
+            throw .unsupported(
+                path: path, reason: "array '\(xName)' has dtype \(x.dataType) (use float32, float64 or uint8)")
         }
         let labels = try y.integers(source: "\(path) (array '\(yName)')")
         if let bad = labels.firstIndex(where: { $0 < 0 }) {
@@ -140,7 +146,9 @@ public enum DatasetSource: Sendable, Equatable, CustomStringConvertible {
         }
         let kept = min(limit ?? n, n)
         var values = x.floats()
-        if divisor != 1 { values.withUnsafeMutableBufferPointer { buffer in for i in buffer.indices { buffer[i] /= divisor } } }
+        if divisor != 1 {
+            values.withUnsafeMutableBufferPointer { buffer in for i in buffer.indices { buffer[i] /= divisor } }
+        }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             let width = max(1, values.count / max(1, n))
             throw .invalidContents(path: path, reason: "array '\(xName)' holds \(values[bad]) in item \(bad / width)")
@@ -152,7 +160,8 @@ public enum DatasetSource: Sendable, Equatable, CustomStringConvertible {
             throw .invalidContents(path: path, reason: error.description)
         }
         let dataset = try Dataset(
-            images: images, labels: labels, classCount: (labels.max() ?? 0) + 1, name: "npz:\((path as NSString).lastPathComponent)/\(split.rawValue)")
+            images: images, labels: labels, classCount: (labels.max() ?? 0) + 1,
+            name: "npz:\((path as NSString).lastPathComponent)/\(split.rawValue)")
         return dataset.prefix(kept)
     }
 }

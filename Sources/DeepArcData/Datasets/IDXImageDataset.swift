@@ -24,7 +24,9 @@ public enum IDXImageDataset {
     /// - Throws: ``DataError/invalidDataset(name:reason:)`` when a file is missing, the IDX reader's
     ///   errors for damaged files, and ``DataError/invalidContents(path:reason:)`` when the files do
     ///   not describe ubyte images `[N, H, W]` with N ubyte labels below 10.
-    public static func load(directory: String, split: DatasetSplit, limit: Int? = nil, name: String) throws(DataError) -> Dataset {
+    public static func load(directory: String, split: DatasetSplit, limit: Int? = nil, name: String) throws(DataError)
+        -> Dataset
+    {
         let prefix = split == .train ? "train" : "t10k"
         let imagePath = try locate(directory, prefix + "-images-idx3-ubyte", name: name)
         let labelPath = try locate(directory, prefix + "-labels-idx1-ubyte", name: name)
@@ -32,7 +34,8 @@ public enum IDXImageDataset {
         let labels = try IDXArray.read(from: labelPath)
         guard images.elementType == .uint8, images.shape.count == 3 else {
             throw .invalidContents(
-                path: imagePath, reason: "expected unsigned-byte images [N, H, W], got \(images.elementType) \(images.shape)")
+                path: imagePath,
+                reason: "expected unsigned-byte images [N, H, W], got \(images.elementType) \(images.shape)")
         }
         guard labels.elementType == .uint8, labels.shape.count == 1 else {
             throw .invalidContents(
@@ -45,7 +48,8 @@ public enum IDXImageDataset {
         let kept = max(0, min(limit ?? images.shape[0], images.shape[0]))
         let labelValues = Array(try labels.integers(source: labelPath).prefix(kept))
         if let bad = labelValues.firstIndex(where: { $0 >= 10 }) {
-            throw .invalidContents(path: labelPath, reason: "label \(labelValues[bad]) of item \(bad) is outside 0..<10")
+            throw .invalidContents(
+                path: labelPath, reason: "label \(labelValues[bad]) of item \(bad) is outside 0..<10")
         }
         var tensor = images.tensor(dividingBy: 255, limit: kept)
         do { try tensor.reshape(to: [kept, 1, images.shape[1], images.shape[2]]) } catch {

@@ -47,7 +47,9 @@ public struct SyntheticDataset: Sendable, Equatable, CustomStringConvertible {
     public var seed: UInt64
 
     /// The accepted option keys.
-    public static let keys = ["classes", "samples", "test-samples", "features", "channels", "size", "noise", "separation", "seed"]
+    public static let keys = [
+        "classes", "samples", "test-samples", "features", "channels", "size", "noise", "separation", "seed",
+    ]
 
     /// The most input values one split may hold (2²⁸ floats, 1 GiB).
     public static let maximumElementCount = 1 << 28
@@ -75,15 +77,19 @@ public struct SyntheticDataset: Sendable, Equatable, CustomStringConvertible {
             }
             guard SyntheticDataset.keys.contains(pieces[0]) else {
                 throw .invalidDataset(
-                    name: name, reason: "unknown option '\(pieces[0])' (options: \(SyntheticDataset.keys.joined(separator: ", ")))")
+                    name: name,
+                    reason: "unknown option '\(pieces[0])' (options: \(SyntheticDataset.keys.joined(separator: ", ")))")
             }
-            guard options[pieces[0]] == nil else { throw .invalidDataset(name: name, reason: "option '\(pieces[0])' is given twice") }
+            guard options[pieces[0]] == nil else {
+                throw .invalidDataset(name: name, reason: "option '\(pieces[0])' is given twice")
+            }
             options[pieces[0]] = pieces[1]
         }
         func integer(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws(DataError) -> Int {
             guard let text = options[key] else { return fallback }
             guard let value = Int(text), range.contains(value) else {
-                throw .invalidDataset(name: name, reason: "\(key)=\(text) is not an integer in \(range.lowerBound)...\(range.upperBound)")
+                throw .invalidDataset(
+                    name: name, reason: "\(key)=\(text) is not an integer in \(range.lowerBound)...\(range.upperBound)")
             }
             return value
         }
@@ -202,13 +208,16 @@ public struct SyntheticDataset: Sendable, Equatable, CustomStringConvertible {
             let (elements, overflow) = perItem.multipliedReportingOverflow(by: count)
             guard !overflow, elements <= SyntheticDataset.maximumElementCount else {
                 throw .invalidDataset(
-                    name: name, reason: "\(count) items of shape \(sampleShape) exceed \(SyntheticDataset.maximumElementCount) values")
+                    name: name,
+                    reason:
+                        "\(count) items of shape \(sampleShape) exceed \(SyntheticDataset.maximumElementCount) values")
             }
         }
         if kind == .blobs {
             let (centreCount, overflow) = classes.multipliedReportingOverflow(by: features)
             guard !overflow, centreCount <= SyntheticDataset.maximumElementCount else {
-                throw .invalidDataset(name: name, reason: "\(classes) centres of \(features) features are too many values")
+                throw .invalidDataset(
+                    name: name, reason: "\(classes) centres of \(features) features are too many values")
             }
         }
     }

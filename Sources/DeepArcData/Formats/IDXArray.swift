@@ -203,7 +203,8 @@ public struct IDXArray: Sendable, Equatable {
         guard dimensionBytes.count == 4 * rank else {
             throw .truncated(
                 path: source,
-                reason: "the IDX header of rank \(rank) needs \(4 + 4 * rank) bytes, the data has \(4 + dimensionBytes.count)"
+                reason:
+                    "the IDX header of rank \(rank) needs \(4 + 4 * rank) bytes, the data has \(4 + dimensionBytes.count)"
             )
         }
         var shape: [Int] = []

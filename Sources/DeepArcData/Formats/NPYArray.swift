@@ -40,7 +40,8 @@ public struct NPYArray: Sendable, Equatable {
             throw .invalidArgument(operation: operation, reason: "shape \(shape) is negative or too large")
         }
         guard data.count == bytes else {
-            throw .invalidArgument(operation: operation, reason: "shape \(shape) of \(dataType) needs \(bytes) bytes, got \(data.count)")
+            throw .invalidArgument(
+                operation: operation, reason: "shape \(shape) of \(dataType) needs \(bytes) bytes, got \(data.count)")
         }
         self.dataType = dataType
         self.shape = shape
@@ -115,26 +116,34 @@ public struct NPYArray: Sendable, Equatable {
             headerLength = Int(bytes.littleEndian(UInt16.self, at: 8) ?? 0)
         } else {
             guard let length = bytes.littleEndian(UInt32.self, at: 8) else {
-                throw .truncated(path: source, reason: "the .npy \(major).0 preamble needs 12 bytes, the data has \(bytes.count)")
+                throw .truncated(
+                    path: source, reason: "the .npy \(major).0 preamble needs 12 bytes, the data has \(bytes.count)")
             }
             headerLength = Int(length)
         }
         guard headerLength <= NPYArray.maximumHeaderLength else {
-            throw .invalidHeader(path: source, reason: "header length \(headerLength) exceeds \(NPYArray.maximumHeaderLength) bytes")
+            throw .invalidHeader(
+                path: source, reason: "header length \(headerLength) exceeds \(NPYArray.maximumHeaderLength) bytes")
         }
         guard let headerBytes = bytes.bytes(at: headerStart, count: headerLength) else {
             throw .truncated(
                 path: source,
-                reason: "the header needs \(headerLength) bytes, only \(max(0, bytes.count - headerStart)) follow the preamble")
+                reason:
+                    "the header needs \(headerLength) bytes, only \(max(0, bytes.count - headerStart)) follow the preamble"
+            )
         }
         let header = try NPYArray.parseHeader([UInt8](headerBytes), ascii: major < 3, source: source)
         guard let payloadSize = NPYArray.byteCount(header.shape, header.type) else {
-            throw .invalidHeader(path: source, reason: "shape \(header.shape) multiplies out to more elements than can be addressed")
+            throw .invalidHeader(
+                path: source, reason: "shape \(header.shape) multiplies out to more elements than can be addressed")
         }
         let available = bytes.count - headerStart - headerLength
         if available < payloadSize {
             throw .truncated(
-                path: source, reason: "shape \(header.shape) of \(header.type) needs \(payloadSize) data bytes, the file holds \(available)")
+                path: source,
+                reason:
+                    "shape \(header.shape) of \(header.type) needs \(payloadSize) data bytes, the file holds \(available)"
+            )
         }
         if available > payloadSize { throw .trailingBytes(path: source, expected: payloadSize) }
         var payload = bytes.bytes(at: headerStart + headerLength, count: payloadSize) ?? Data()
@@ -158,7 +167,9 @@ public struct NPYArray: Sendable, Equatable {
                 switch (type.kind, type.byteCount) {
                 case (.float, 4):
                     for index in 0..<total {
-                        out[index] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)))
+                        out[index] = Float(
+                            bitPattern: UInt32(
+                                littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)))
                     }
                 case (.unsignedInteger, 1):
                     for index in 0..<total { out[index] = Float(raw[index]) }
@@ -279,7 +290,8 @@ public struct NPYArray: Sendable, Equatable {
 
     private static func parseHeader(_ bytes: [UInt8], ascii: Bool, source: String) throws(DataError) -> Header {
         if ascii, let index = bytes.firstIndex(where: { $0 >= 0x80 }) {
-            throw .invalidHeader(path: source, reason: "non-ASCII byte 0x\(String(bytes[index], radix: 16)) in a version 1/2 header")
+            throw .invalidHeader(
+                path: source, reason: "non-ASCII byte 0x\(String(bytes[index], radix: 16)) in a version 1/2 header")
         }
         let literal: PythonLiteral
         do { literal = try PythonLiteral.parse(bytes) } catch {
@@ -294,7 +306,8 @@ public struct NPYArray: Sendable, Equatable {
                 throw .invalidHeader(path: source, reason: "unexpected header key \(pair.key.text)")
             }
         }
-        guard let descr = literal["descr"], let order = literal["fortran_order"], let shapeValue = literal["shape"] else {
+        guard let descr = literal["descr"], let order = literal["fortran_order"], let shapeValue = literal["shape"]
+        else {
             let missing = known.sorted().filter { literal[$0] == nil }
             throw .invalidHeader(path: source, reason: "header lacks \(missing.joined(separator: ", "))")
         }
@@ -303,7 +316,8 @@ public struct NPYArray: Sendable, Equatable {
         }
         guard let (type, bigEndian) = NPYDataType.parse(descrText) else {
             let supported = NPYDataType.allSupported.map(\.description).joined(separator: ", ")
-            throw .unsupported(path: source, reason: "dtype '\(descrText)' (supported: \(supported) and their big-endian forms)")
+            throw .unsupported(
+                path: source, reason: "dtype '\(descrText)' (supported: \(supported) and their big-endian forms)")
         }
         guard case .boolean(let fortranOrder) = order else {
             throw .invalidHeader(path: source, reason: "fortran_order is \(order.text), not True or False")
@@ -386,9 +400,13 @@ public struct NPYArray: Sendable, Equatable {
         switch type.kind {
         case .float:
             if type.byteCount == 4 {
-                return Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))))
+                return Double(
+                    Float(
+                        bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)))
+                )
             }
-            return Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self)))
+            return Double(
+                bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self)))
         case .signedInteger: return Double(signed(raw, type.byteCount, index))
         case .unsignedInteger: return Double(unsigned(raw, type.byteCount, index))
         case .boolean: return raw[index] == 0 ? 0 : 1
@@ -406,7 +424,8 @@ extension PythonLiteral {
         case .none: return "None"
         case .tuple(let items): return "(" + items.map(\.text).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
         case .list(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
-        case .dictionary(let pairs): return "{" + pairs.map { "\($0.key.text): \($0.value.text)" }.joined(separator: ", ") + "}"
+        case .dictionary(let pairs):
+            return "{" + pairs.map { "\($0.key.text): \($0.value.text)" }.joined(separator: ", ") + "}"
         }
     }
 }

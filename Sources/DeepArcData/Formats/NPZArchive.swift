@@ -47,7 +47,8 @@ public struct NPZArchive: Sendable, Equatable {
                 throw .invalidArgument(operation: "NPZArchive(entries:)", reason: "an array has an empty name")
             }
             guard seen.insert(entry.name).inserted else {
-                throw .invalidArgument(operation: "NPZArchive(entries:)", reason: "two arrays are named '\(entry.name)'")
+                throw .invalidArgument(
+                    operation: "NPZArchive(entries:)", reason: "two arrays are named '\(entry.name)'")
             }
         }
         self.entries = entries

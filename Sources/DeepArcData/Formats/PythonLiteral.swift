@@ -141,7 +141,8 @@ enum PythonLiteral: Equatable {
         mutating func container(depth: Int) throws(ParseError) -> PythonLiteral {
             let open = bytes[position]
             let close: UInt8 =
-                open == UInt8(ascii: "(") ? UInt8(ascii: ")") : open == UInt8(ascii: "[") ? UInt8(ascii: "]") : UInt8(ascii: "}")
+                open == UInt8(ascii: "(")
+                ? UInt8(ascii: ")") : open == UInt8(ascii: "[") ? UInt8(ascii: "]") : UInt8(ascii: "}")
             let isDictionary = open == UInt8(ascii: "{")
             position += 1
             var items: [PythonLiteral] = []
@@ -160,7 +161,9 @@ enum PythonLiteral: Equatable {
                 let first = try value(depth: depth)
                 if isDictionary {
                     skipWhitespace()
-                    guard peek() == UInt8(ascii: ":") else { throw ParseError(offset: position, reason: "expected ':'") }
+                    guard peek() == UInt8(ascii: ":") else {
+                        throw ParseError(offset: position, reason: "expected ':'")
+                    }
                     position += 1
                     pairs.append((first, try value(depth: depth)))
                 } else {
@@ -178,7 +181,8 @@ enum PythonLiteral: Equatable {
         }
 
         func isIdentifierByte(_ byte: UInt8) -> Bool {
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
         }
 

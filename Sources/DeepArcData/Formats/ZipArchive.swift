@@ -54,7 +54,10 @@ struct ZipArchive {
         let offset = member.localHeaderOffset
         guard data.littleEndian(UInt32.self, at: offset) == ZipArchive.localSignature else {
             if offset + 4 > data.count {
-                throw .truncated(path: source, reason: "member '\(name)' starts at byte \(offset), past the end of the archive (\(data.count) bytes)")
+                throw .truncated(
+                    path: source,
+                    reason:
+                        "member '\(name)' starts at byte \(offset), past the end of the archive (\(data.count) bytes)")
             }
             throw .invalidHeader(path: source, reason: "member '\(name)' has no local file header at byte \(offset)")
         }
@@ -67,7 +70,9 @@ struct ZipArchive {
         guard let stored = data.bytes(at: start, count: member.compressedSize) else {
             throw .truncated(
                 path: source,
-                reason: "member '\(name)' needs \(member.compressedSize) bytes at byte \(start), the archive has \(data.count) bytes")
+                reason:
+                    "member '\(name)' needs \(member.compressedSize) bytes at byte \(start), the archive has \(data.count) bytes"
+            )
         }
         let contents: Data
         switch member.method {
@@ -75,18 +80,23 @@ struct ZipArchive {
             guard member.compressedSize == member.uncompressedSize else {
                 throw .invalidHeader(
                     path: source,
-                    reason: "stored member '\(name)' has compressed size \(member.compressedSize) but size \(member.uncompressedSize)")
+                    reason:
+                        "stored member '\(name)' has compressed size \(member.compressedSize) but size \(member.uncompressedSize)"
+                )
             }
             contents = stored
         case 8:
-            contents = try Gzip.decompress(stored, format: .rawDeflate, maximumSize: member.uncompressedSize, source: where_)
+            contents = try Gzip.decompress(
+                stored, format: .rawDeflate, maximumSize: member.uncompressedSize, source: where_)
             guard contents.count == member.uncompressedSize else {
                 throw .truncated(
                     path: where_,
                     reason: "inflates to \(contents.count) bytes, the directory promises \(member.uncompressedSize)")
             }
         default:
-            throw .unsupported(path: source, reason: "member '\(name)' uses compression method \(member.method) (only 0 stored and 8 deflate)")
+            throw .unsupported(
+                path: source,
+                reason: "member '\(name)' uses compression method \(member.method) (only 0 stored and 8 deflate)")
         }
         let actual = Gzip.crc32(contents)
         guard actual == member.crc else {
@@ -102,7 +112,8 @@ struct ZipArchive {
     ///   need Zip64 (over 4 GiB or 65 535 members).
     static func encode(_ members: [NewMember], source: String) throws(DataError) -> Data {
         guard members.count < 0xFFFF else {
-            throw .unsupported(path: source, reason: "\(members.count) members need Zip64, which the writer does not produce")
+            throw .unsupported(
+                path: source, reason: "\(members.count) members need Zip64, which the writer does not produce")
         }
         var archive = Data()
         var directory = Data()
@@ -111,7 +122,8 @@ struct ZipArchive {
             let isASCII = member.name.utf8.allSatisfy { $0 < 0x80 }
             let offset = archive.count
             guard offset < 0xFFFF_FFFF, member.contents.count < 0xFFFF_FFFF, name.count <= 0xFFFF else {
-                throw .unsupported(path: source, reason: "member '\(member.name)' needs Zip64, which the writer does not produce")
+                throw .unsupported(
+                    path: source, reason: "member '\(member.name)' needs Zip64, which the writer does not produce")
             }
             let crc = Gzip.crc32(member.contents)
             let size = UInt32(member.contents.count)
@@ -152,7 +164,8 @@ struct ZipArchive {
         }
         let directoryOffset = archive.count
         guard directoryOffset < 0xFFFF_FFFF, directory.count < 0xFFFF_FFFF else {
-            throw .unsupported(path: source, reason: "archive over 4 GiB needs Zip64, which the writer does not produce")
+            throw .unsupported(
+                path: source, reason: "archive over 4 GiB needs Zip64, which the writer does not produce")
         }
         archive.append(directory)
         archive.appendLittleEndian(endSignature)
@@ -177,7 +190,8 @@ struct ZipArchive {
             throw .badMagic(path: source, expected: "50 4b 03 04 (ZIP)", found: data.hexPrefix(4))
         }
         guard let end = findEndRecord(data) else {
-            throw .truncated(path: source, reason: "no end-of-central-directory record: the ZIP archive is cut short or damaged")
+            throw .truncated(
+                path: source, reason: "no end-of-central-directory record: the ZIP archive is cut short or damaged")
         }
         var diskNumber = Int(data.littleEndian(UInt16.self, at: end + 4) ?? 0)
         var directoryDisk = Int(data.littleEndian(UInt16.self, at: end + 6) ?? 0)
@@ -197,7 +211,8 @@ struct ZipArchive {
                 let size = data.littleEndian(UInt64.self, at: recordOffset + 40),
                 let offset = data.littleEndian(UInt64.self, at: recordOffset + 48)
             else {
-                throw .invalidHeader(path: source, reason: "the Zip64 end-of-central-directory locator points at no valid record")
+                throw .invalidHeader(
+                    path: source, reason: "the Zip64 end-of-central-directory locator points at no valid record")
             }
             guard count <= UInt64(Int.max), size <= UInt64(Int.max), offset <= UInt64(Int.max) else {
                 throw .invalidHeader(path: source, reason: "Zip64 directory sizes are out of range")
@@ -215,7 +230,9 @@ struct ZipArchive {
         guard directoryOffset <= directoryLimit, directorySize <= directoryLimit - directoryOffset else {
             throw .truncated(
                 path: source,
-                reason: "the central directory (\(directorySize) bytes at byte \(directoryOffset)) lies outside the \(data.count)-byte archive")
+                reason:
+                    "the central directory (\(directorySize) bytes at byte \(directoryOffset)) lies outside the \(data.count)-byte archive"
+            )
         }
         guard entryCount <= directorySize / 46 else {
             throw .invalidHeader(
@@ -239,7 +256,8 @@ struct ZipArchive {
                 let disk32 = data.littleEndian(UInt16.self, at: position + 34),
                 let offset32 = data.littleEndian(UInt32.self, at: position + 42)
             else {
-                throw .invalidHeader(path: source, reason: "central directory entry \(index) at byte \(position) is damaged")
+                throw .invalidHeader(
+                    path: source, reason: "central directory entry \(index) at byte \(position) is damaged")
             }
             let nameStart = position + 46
             let extraStart = nameStart + Int(nameLength)
@@ -256,7 +274,8 @@ struct ZipArchive {
             var disk = UInt32(disk32)
             if size32 == 0xFFFF_FFFF || compressed32 == 0xFFFF_FFFF || offset32 == 0xFFFF_FFFF || disk32 == 0xFFFF {
                 guard let field = zip64Field(in: extra) else {
-                    throw .invalidHeader(path: source, reason: "member '\(name)' needs a Zip64 extra field and has none")
+                    throw .invalidHeader(
+                        path: source, reason: "member '\(name)' needs a Zip64 extra field and has none")
                 }
                 var cursor = 0
                 func take() -> UInt64? {
@@ -264,23 +283,35 @@ struct ZipArchive {
                     return field.littleEndian(UInt64.self, at: cursor)
                 }
                 var complete = true
-                if size32 == 0xFFFF_FFFF { if let value = take() { uncompressedSize = value } else { complete = false } }
-                if compressed32 == 0xFFFF_FFFF { if let value = take() { compressedSize = value } else { complete = false } }
+                if size32 == 0xFFFF_FFFF {
+                    if let value = take() { uncompressedSize = value } else { complete = false }
+                }
+                if compressed32 == 0xFFFF_FFFF {
+                    if let value = take() { compressedSize = value } else { complete = false }
+                }
                 if offset32 == 0xFFFF_FFFF { if let value = take() { localOffset = value } else { complete = false } }
                 if disk32 == 0xFFFF {
-                    if let value = field.littleEndian(UInt32.self, at: cursor) { disk = value } else { complete = false }
+                    if let value = field.littleEndian(UInt32.self, at: cursor) {
+                        disk = value
+                    } else {
+                        complete = false
+                    }
                 }
                 guard complete else {
                     throw .invalidHeader(path: source, reason: "the Zip64 extra field of member '\(name)' is too short")
                 }
             }
-            guard disk == 0 else { throw .unsupported(path: source, reason: "member '\(name)' lives on another volume") }
+            guard disk == 0 else {
+                throw .unsupported(path: source, reason: "member '\(name)' lives on another volume")
+            }
             guard flags & 1 == 0 else { throw .unsupported(path: source, reason: "member '\(name)' is encrypted") }
             let limit = UInt64(data.count)
             guard compressedSize <= limit, localOffset <= limit, uncompressedSize <= UInt64(Int.max) else {
                 throw .truncated(
                     path: source,
-                    reason: "member '\(name)' claims \(compressedSize) bytes at byte \(localOffset), the archive has \(data.count) bytes")
+                    reason:
+                        "member '\(name)' claims \(compressedSize) bytes at byte \(localOffset), the archive has \(data.count) bytes"
+                )
             }
             members.append(
                 Member(
