@@ -170,3 +170,23 @@ struct DatasetSourceTests {
                 == "invalidArgument")
     }
 }
+
+@Suite("Synthetic spec strings")
+struct SyntheticSpecTests {
+    @Test(arguments: [
+        "blobs", "images,classes=3,size=9,channels=2,noise=0.5,seed=77", "blobs,separation=2.5,test-samples=9",
+    ])
+    func canonicalDescriptionParsesBack(spec: String) throws {
+        let parsed = try SyntheticDataset(parsing: spec)
+        #expect(try SyntheticDataset(parsing: parsed.description) == parsed)
+    }
+
+    @Test func defaultsFollowTheDocumentation() throws {
+        let blobs = try SyntheticDataset(parsing: "blobs")
+        #expect(blobs.classes == 4 && blobs.samples == 512 && blobs.testSamples == 128 && blobs.features == 16)
+        #expect(blobs.seed == 1 && blobs.noise == 1)
+        let images = try SyntheticDataset(parsing: "images,samples=20")
+        #expect(images.classes == 10 && images.testSamples == 10 && images.size == 28 && images.channels == 1)
+        #expect(images.sampleShape == [1, 28, 28])
+    }
+}

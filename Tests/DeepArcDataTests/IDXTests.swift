@@ -110,3 +110,15 @@ struct IDXTests {
         #expect(errorKind { try IDXArray.read(from: "/nonexistent/deeparc/file.idx") } == "fileAccess")
     }
 }
+
+@Suite("IDX arrays built in code")
+struct IDXArrayInitTests {
+    @Test func initializerChecksShapeAndPayload() throws {
+        #expect(errorKind { try IDXArray(elementType: .uint8, shape: [], payload: Data([1])) } == "invalidArgument")
+        #expect(
+            errorKind { try IDXArray(elementType: .uint8, shape: [2], payload: Data([1, 2, 3])) } == "invalidArgument")
+        #expect(errorKind { try IDXArray(elementType: .int16, shape: [-1], payload: Data()) } == "invalidArgument")
+        let array = try IDXArray(elementType: .int16, shape: [2], payload: Data([0x01, 0x00, 0xFF, 0xFE]))
+        #expect(try array.integers() == [256, -2])
+    }
+}

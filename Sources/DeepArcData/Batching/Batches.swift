@@ -89,7 +89,7 @@ public struct Batches: Sendable {
 }
 
 /// The batches of one epoch, in order (see ``Batches``).
-public struct BatchIterator: IteratorProtocol, Sequence {
+public struct BatchIterator: IteratorProtocol, Sequence, Sendable {
     private let batches: Batches
     private let order: [Int]
     private var position = 0

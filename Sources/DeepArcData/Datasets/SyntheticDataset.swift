@@ -26,25 +26,25 @@ public struct SyntheticDataset: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The generator family.
-    public var kind: Kind
+    public private(set) var kind: Kind
     /// The number of classes (≥ 1).
-    public var classes: Int
+    public private(set) var classes: Int
     /// The number of training items.
-    public var samples: Int
+    public private(set) var samples: Int
     /// The number of test items.
-    public var testSamples: Int
+    public private(set) var testSamples: Int
     /// The input dimension of `blobs`.
-    public var features: Int
+    public private(set) var features: Int
     /// The channel count of `images`.
-    public var channels: Int
+    public private(set) var channels: Int
     /// The height and width of `images`.
-    public var size: Int
+    public private(set) var size: Int
     /// The standard deviation of the per-item noise.
-    public var noise: Float
+    public private(set) var noise: Float
     /// The standard deviation of the class centres of `blobs` (how far apart classes are).
-    public var separation: Float
+    public private(set) var separation: Float
     /// The seed that determines every value.
-    public var seed: UInt64
+    public private(set) var seed: UInt64
 
     /// The accepted option keys.
     public static let keys = [

@@ -56,9 +56,12 @@ public struct IDXArray: Sendable, Equatable {
 
     /// Creates an array from its parts.
     /// - Throws: ``DataError/invalidArgument(operation:reason:)`` when a dimension is negative, the
-    ///   count overflows, or `payload` does not hold exactly `count` elements.
+    ///   count overflows, the shape is empty (rank 0), or `payload` does not hold exactly `count` elements.
     public init(elementType: ElementType, shape: [Int], payload: Data) throws(DataError) {
         let operation = "IDXArray(elementType:shape:payload:)"
+        guard !shape.isEmpty else {
+            throw .invalidArgument(operation: operation, reason: "IDX arrays have rank 1 or more")
+        }
         guard let bytes = IDXArray.payloadSize(shape, elementType) else {
             throw .invalidArgument(operation: operation, reason: "shape \(shape) is negative or too large")
         }

@@ -52,11 +52,15 @@ public struct NPYArray: Sendable, Equatable {
     public init(tensor: Tensor) {
         dataType = .float32
         shape = tensor.shape
-        data = tensor.withUnsafeBufferPointer { buffer in
-            var bytes = Data(capacity: buffer.count * 4)
-            for value in buffer { bytes.appendLittleEndian(value.bitPattern) }
-            return bytes
+        var bytes = Data(count: tensor.count * 4)
+        tensor.withUnsafeBufferPointer { buffer in
+            bytes.withUnsafeMutableBytes { raw in
+                for (index, value) in buffer.enumerated() {
+                    raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * index, as: UInt32.self)
+                }
+            }
         }
+        data = bytes
     }
 
     /// An `'<i8'` array holding `integers` with the given shape (one dimension by default).
@@ -69,8 +73,14 @@ public struct NPYArray: Sendable, Equatable {
         }
         dataType = .int64
         self.shape = shape
-        var bytes = Data(capacity: integers.count * 8)
-        for value in integers { bytes.appendLittleEndian(Int64(value)) }
+        var bytes = Data(count: integers.count * 8)
+        integers.withUnsafeBufferPointer { buffer in
+            bytes.withUnsafeMutableBytes { raw in
+                for (index, value) in buffer.enumerated() {
+                    raw.storeBytes(of: Int64(value).littleEndian, toByteOffset: 8 * index, as: Int64.self)
+                }
+            }
+        }
         data = bytes
     }
 
