@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "DeepArcData", dependencies: ["DeepArcTensor", "CZlib"]),
 
         // MARK: - DeepArc core, strategies, umbrella
-        .target(name: "DeepArcCore", dependencies: ["DeepArcTensor", "DeepArcNN"]),
+        .target(name: "DeepArcCore", dependencies: ["DeepArcTensor", "DeepArcNN", "DeepArcData"]),
         .target(name: "DeepArcCKA", dependencies: ["DeepArcCore", "DeepArcTensor"], path: "Plugins/DeepArcCKA"),
         .target(name: "DeepArcGreedy", dependencies: ["DeepArcCore"], path: "Plugins/DeepArcGreedy"),
         .target(name: "DeepArcDP", dependencies: ["DeepArcCore"], path: "Plugins/DeepArcDP"),
@@ -73,7 +73,8 @@ let package = Package(
         .testTarget(
             name: "DeepArcTensorTests", dependencies: ["DeepArcTensor", "DeepArcTestKit"], exclude: ["Fixtures"]),
         .testTarget(name: "DeepArcNNTests", dependencies: ["DeepArcNN", "DeepArcTensor", "DeepArcTestKit"]),
-        .testTarget(name: "DeepArcDataTests", dependencies: ["DeepArcData", "DeepArcTensor", "DeepArcTestKit"]),
+        .testTarget(
+            name: "DeepArcDataTests", dependencies: ["DeepArcData", "DeepArcTensor", "DeepArcTestKit"], exclude: ["Fixtures"]),
         .testTarget(name: "DeepArcCoreTests", dependencies: ["DeepArcCore", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcCKATests", dependencies: ["DeepArcCKA", "DeepArcCore", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcPartitionerTests", dependencies: ["DeepArcGreedy", "DeepArcDP", "DeepArcCore", "DeepArcTestKit"]),

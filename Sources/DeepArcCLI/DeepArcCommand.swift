@@ -1,1 +1,45 @@
-public struct DeepArcCommand { public static func main() async {} }
+public import ArgumentParser
+import Foundation
+
+/// The `deeparc` command: DeepArc's tasks from the command line.
+///
+/// A program that adds its own strategies calls ``main(arguments:)`` after installing them.
+public struct DeepArcCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "deeparc",
+        abstract: "Recover, shrink and repair the semantic architecture of trained neural networks (DeepArc).",
+        version: "0.1.0",
+        subcommands: [Train.self, Evaluate.self]
+    )
+
+    public init() {}
+
+    /// Parses `arguments` (default: the process's), runs the command, and exits: 0 on success,
+    /// otherwise a one-line `error: …` on stderr and a non-zero status (usage errors print usage).
+    public static func main(arguments: [String]? = nil) async {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            // Usage errors, --help and --version: argument-parser prints and picks the status.
+            exit(withError: error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CleanExit {
+            exit(withError: error)
+        } catch let error as ExitCode {
+            exit(withError: error)
+        } catch let error as ValidationError {
+            exit(withError: error)
+        } catch {
+            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+}

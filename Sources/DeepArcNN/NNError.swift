@@ -9,6 +9,8 @@ public enum NNError: Error, Equatable, Sendable, CustomStringConvertible {
     case backwardWithoutForward(layer: String)
     /// A layer description with impossible values (zero channels, a kernel larger than the input…).
     case invalidConfiguration(layer: String, reason: String)
+    /// An optimizer, schedule or loss setting outside its valid range.
+    case invalidHyperparameter(component: String, reason: String)
     /// A keep-mask that does not fit its parameter.
     case invalidMask(reason: String)
     /// An architecture name no builder knows.
@@ -30,6 +32,8 @@ public enum NNError: Error, Equatable, Sendable, CustomStringConvertible {
             return "layer \(layer): backward called without a training-mode forward pass"
         case .invalidConfiguration(let layer, let reason):
             return "layer \(layer): \(reason)"
+        case .invalidHyperparameter(let component, let reason):
+            return "\(component): \(reason)"
         case .invalidMask(let reason):
             return "invalid mask: \(reason)"
         case .unknownArchitecture(let name, let available):

@@ -33,6 +33,6 @@ public protocol Optimizer: AnyObject {
 extension NNError {
     /// An optimizer or schedule hyperparameter outside its allowed range.
     static func invalidHyperparameter(_ component: String, _ reason: String) -> NNError {
-        .invalidConfiguration(layer: component, reason: reason)
+        .invalidHyperparameter(component: component, reason: reason)
     }
 }
