@@ -1,4 +1,5 @@
 public import ArgumentParser
+public import DeepArc
 import Foundation
 
 /// The `deeparc` command: DeepArc's tasks from the command line.
@@ -9,13 +10,25 @@ public struct DeepArcCommand: AsyncParsableCommand {
         commandName: "deeparc",
         abstract: "Recover, shrink and repair the semantic architecture of trained neural networks (DeepArc).",
         version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self, Benchmark.self]
+        subcommands: [Run.self, Train.self, Evaluate.self, Benchmark.self]
     )
 
     public init() {}
 
     /// Parses `arguments` (default: the process's), runs the command, and exits: 0 on success,
     /// otherwise a one-line `error: …` on stderr and a non-zero status (usage errors print usage).
+    /// Runs the command with `registry` in place of the built-in strategies: a third party's
+    /// executable installs its own pack and calls this.
+    ///
+    /// ```swift
+    /// await DeepArcCommand.main(registry: try .builtIn.installing(AcmePack.self))
+    /// ```
+    public static func main(arguments: [String]? = nil, registry: StrategyRegistry) async {
+        await RegistryContext.$current.withValue(registry) {
+            await main(arguments: arguments)
+        }
+    }
+
     public static func main(arguments: [String]? = nil) async {
         var command: any ParsableCommand
         do {

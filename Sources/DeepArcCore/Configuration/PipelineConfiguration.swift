@@ -15,25 +15,29 @@
 /// level or inside `model`, `data` or a strategy, is an error naming it. The threshold of the
 /// partitioner sits in its options. The YAML loader lives in the command-line target; this type
 /// decodes from any `Decoder` (JSON in tests).
-public struct PipelineConfiguration: Sendable, Hashable, Codable {
+public struct PipelineConfiguration: Sendable, Equatable, Codable {
     /// Where the model comes from: a checkpoint file or an architecture to train.
     public struct ModelSource: Sendable, Hashable, Codable {
         /// A checkpoint (`.safetensors`) to load, or nil.
         public var checkpoint: String?
         /// An architecture name to build and train (e.g. `resnet20`), or nil.
         public var arch: String?
+        /// Where a model trained from `arch` is cached and reused from (default
+        /// `<output>/<arch>.safetensors`).
+        public var cache: String?
 
         /// The default model: architecture `resnet20`.
         public static let `default` = ModelSource(arch: "resnet20")
 
         /// Creates a model source.
-        public init(checkpoint: String? = nil, arch: String? = nil) {
+        public init(checkpoint: String? = nil, arch: String? = nil, cache: String? = nil) {
             self.checkpoint = checkpoint
             self.arch = arch
+            self.cache = cache
         }
 
         private enum CodingKeys: String, CodingKey, CaseIterable {
-            case checkpoint, arch
+            case checkpoint, arch, cache
         }
 
         /// Decodes `{checkpoint: …}` or `{arch: …}`; `{}` gives ``default``.
@@ -45,11 +49,12 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let checkpoint = try container.decodeIfPresent(String.self, forKey: .checkpoint)
             let arch = try container.decodeIfPresent(String.self, forKey: .arch)
+            let cache = try container.decodeIfPresent(String.self, forKey: .cache)
             switch (checkpoint, arch) {
-            case (nil, nil): self = .default
+            case (nil, nil): self.init(checkpoint: nil, arch: Self.default.arch, cache: cache)
             case (.some, .some):
                 throw DeepArcError.invalidConfiguration(reason: "model: give either 'checkpoint' or 'arch', not both")
-            default: self.init(checkpoint: checkpoint, arch: arch)
+            default: self.init(checkpoint: checkpoint, arch: arch, cache: cache)
             }
         }
 
@@ -58,6 +63,7 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encodeIfPresent(checkpoint, forKey: .checkpoint)
             try container.encodeIfPresent(arch, forKey: .arch)
+            try container.encodeIfPresent(cache, forKey: .cache)
         }
     }
 
@@ -69,19 +75,22 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
         public var samples: Int
         /// The folder holding the dataset's files, or nil for its default location.
         public var dataDir: String?
+        /// How many test samples models are evaluated on (positive).
+        public var evaluationSamples: Int
 
-        /// The default data: 1000 samples of `fashion-mnist` from its default location.
+        /// The default data: 1000 samples of `fashion-mnist` from its default location, 2000 to evaluate.
         public static let `default` = DataSource(dataset: "fashion-mnist", samples: 1000)
 
         /// Creates a data source.
-        public init(dataset: String, samples: Int, dataDir: String? = nil) {
+        public init(dataset: String, samples: Int, dataDir: String? = nil, evaluationSamples: Int = 2000) {
             self.dataset = dataset
             self.samples = samples
             self.dataDir = dataDir
+            self.evaluationSamples = evaluationSamples
         }
 
         private enum CodingKeys: String, CodingKey, CaseIterable {
-            case dataset, samples, dataDir
+            case dataset, samples, dataDir, evaluationSamples
         }
 
         /// Decodes `{dataset, samples, dataDir}`, each optional with its default.
@@ -97,7 +106,13 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
                 throw DeepArcError.invalidConfiguration(reason: "data: 'samples' must be positive; got \(samples)")
             }
             let dataDir = try container.decodeIfPresent(String.self, forKey: .dataDir)
-            self.init(dataset: dataset, samples: samples, dataDir: dataDir)
+            let evaluationSamples =
+                try container.decodeIfPresent(Int.self, forKey: .evaluationSamples) ?? Self.default.evaluationSamples
+            guard evaluationSamples > 0 else {
+                throw DeepArcError.invalidConfiguration(
+                    reason: "data: 'evaluationSamples' must be positive; got \(evaluationSamples)")
+            }
+            self.init(dataset: dataset, samples: samples, dataDir: dataDir, evaluationSamples: evaluationSamples)
         }
 
         /// Encodes every field that is set.
@@ -106,6 +121,7 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
             try container.encode(dataset, forKey: .dataset)
             try container.encode(samples, forKey: .samples)
             try container.encodeIfPresent(dataDir, forKey: .dataDir)
+            try container.encode(evaluationSamples, forKey: .evaluationSamples)
         }
     }
 
@@ -121,6 +137,12 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
     public var compressor: StrategyReference
     /// The deviation measure (default `gaussian`).
     public var deviation: StrategyReference
+    /// How a model built from `model.arch` is trained.
+    public var training: TrainingConfiguration
+    /// What `deeparc run` does, in order (default: modularize, then the layer-removal study).
+    public var tasks: [PipelineTask]
+    /// The directory results are written to (default `runs/deeparc`).
+    public var output: String
 
     /// The configuration every missing field falls back to.
     public static let `default` = PipelineConfiguration()
@@ -132,8 +154,14 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
         similarity: StrategyReference = StrategyReference(name: "cka.linear"),
         partitioner: StrategyReference = StrategyReference(name: "greedy"),
         compressor: StrategyReference = StrategyReference(name: "lamp"),
-        deviation: StrategyReference = StrategyReference(name: "gaussian")
+        deviation: StrategyReference = StrategyReference(name: "gaussian"),
+        training: TrainingConfiguration = TrainingConfiguration(),
+        tasks: [PipelineTask] = [.modularize, .layerRemoval],
+        output: String = "runs/deeparc"
     ) {
+        self.training = training
+        self.tasks = tasks
+        self.output = output
         self.model = model
         self.data = data
         self.similarity = similarity
@@ -145,7 +173,7 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
     // MARK: - Codable
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, data, similarity, partitioner, compressor, deviation
+        case model, data, similarity, partitioner, compressor, deviation, training, tasks, output
     }
 
     /// Decodes a possibly partial configuration.
@@ -165,7 +193,10 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
                 ?? defaults.partitioner,
             compressor: try container.decodeIfPresent(StrategyReference.self, forKey: .compressor)
                 ?? defaults.compressor,
-            deviation: try container.decodeIfPresent(StrategyReference.self, forKey: .deviation) ?? defaults.deviation
+            deviation: try container.decodeIfPresent(StrategyReference.self, forKey: .deviation) ?? defaults.deviation,
+            training: try container.decodeIfPresent(TrainingConfiguration.self, forKey: .training) ?? defaults.training,
+            tasks: try container.decodeIfPresent([PipelineTask].self, forKey: .tasks) ?? defaults.tasks,
+            output: try container.decodeIfPresent(String.self, forKey: .output) ?? defaults.output
         )
     }
 
@@ -178,5 +209,8 @@ public struct PipelineConfiguration: Sendable, Hashable, Codable {
         try container.encode(partitioner, forKey: .partitioner)
         try container.encode(compressor, forKey: .compressor)
         try container.encode(deviation, forKey: .deviation)
+        try container.encode(training, forKey: .training)
+        try container.encode(tasks, forKey: .tasks)
+        try container.encode(output, forKey: .output)
     }
 }

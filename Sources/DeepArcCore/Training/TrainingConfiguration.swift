@@ -47,16 +47,22 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var augmentation: Augmentation?
     /// The seed for shuffling and augmentation.
     public var seed: UInt64 = 1
+    /// Train on only the first `samples` training samples (`nil`: all).
+    public var samples: Int?
 
     /// Creates the default configuration.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case epochs, batchSize, optimizer, learningRate, momentum, nesterov, weightDecay, schedule, augmentation, seed
+        case samples
     }
 
     /// Decodes a possibly partial configuration; missing fields take their defaults.
+    /// - Throws: ``DeepArcError/invalidConfiguration(reason:)`` for an unknown key.
     public init(from decoder: any Decoder) throws {
+        try ConfigurationKey.rejectUnknownKeys(
+            in: decoder, known: CodingKeys.allCases.map(\.rawValue), place: "training")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = TrainingConfiguration()
         epochs = try container.decodeIfPresent(Int.self, forKey: .epochs) ?? defaults.epochs
@@ -69,6 +75,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         schedule = try container.decodeIfPresent(ScheduleKind.self, forKey: .schedule) ?? defaults.schedule
         augmentation = try container.decodeIfPresent(Augmentation.self, forKey: .augmentation)
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
+        samples = try container.decodeIfPresent(Int.self, forKey: .samples)
     }
 
     /// The learning rate in effect (explicit or the optimizer's default).
@@ -83,6 +90,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard epochs >= 1 else { throw .invalidConfiguration(reason: "training.epochs must be at least 1, got \(epochs)") }
         guard batchSize >= 1 else {
             throw .invalidConfiguration(reason: "training.batchSize must be at least 1, got \(batchSize)")
+        }
+        if let samples, samples < 1 {
+            throw .invalidConfiguration(reason: "training.samples must be at least 1, got \(samples)")
         }
         guard effectiveLearningRate > 0, effectiveLearningRate.isFinite else {
             throw .invalidConfiguration(reason: "training.learningRate must be positive, got \(effectiveLearningRate)")

@@ -1,0 +1,23 @@
+/// Every strategy that ships with DeepArc, as one pack.
+public enum BuiltInStrategies: StrategyPack {
+    /// Registers the built-in partitioners (and, as their targets land, metrics, pruners and
+    /// deviation measures).
+    public static func register(into registry: inout StrategyRegistry) throws {
+        try GreedyStrategies.register(into: &registry)
+        try DPStrategies.register(into: &registry)
+    }
+}
+
+extension StrategyRegistry {
+    /// A registry holding ``BuiltInStrategies``.
+    ///
+    /// Installing the built-in pack cannot fail (its identifiers are distinct and valid, which the
+    /// tests check), so a failure here is a programmer error.
+    public static var builtIn: StrategyRegistry {
+        do {
+            return try StrategyRegistry().installing(BuiltInStrategies.self)
+        } catch {
+            preconditionFailure("the built-in strategies failed to register: \(error)")
+        }
+    }
+}
