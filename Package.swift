@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "DeepArcNNTests", dependencies: ["DeepArcNN", "DeepArcTensor", "DeepArcTestKit"]),
         .testTarget(
             name: "DeepArcDataTests", dependencies: ["DeepArcData", "DeepArcTensor", "DeepArcTestKit"], exclude: ["Fixtures"]),
-        .testTarget(name: "DeepArcCoreTests", dependencies: ["DeepArcCore", "DeepArcTestKit"]),
+        .testTarget(name: "DeepArcCoreTests", dependencies: ["DeepArcCore", "DeepArcNN", "DeepArcTensor", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcCKATests", dependencies: ["DeepArcCKA", "DeepArcCore", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcPartitionerTests", dependencies: ["DeepArcGreedy", "DeepArcDP", "DeepArcCore", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcPruningTests", dependencies: ["DeepArcPruning", "DeepArcCore", "DeepArcTestKit"]),

@@ -87,14 +87,14 @@ struct PipelineConfigurationTests {
         #expect(
             throws: DeepArcError.invalidConfiguration(
                 reason:
-                    "unknown key 'simlarity' in the configuration's top level; valid keys: compressor, data, deviation, model, partitioner, similarity"
+                    "unknown key 'simlarity' in the configuration's top level; valid keys: compressor, data, deviation, model, output, partitioner, similarity, tasks, training"
             )
         ) {
             try decode(#"{"simlarity": {"name": "cka.linear"}}"#)
         }
         #expect(
             throws: DeepArcError.invalidConfiguration(
-                reason: "unknown key 'sample' in data; valid keys: dataDir, dataset, samples")
+                reason: "unknown key 'sample' in data; valid keys: dataDir, dataset, evaluationSamples, samples")
         ) {
             try decode(#"{"data": {"sample": 10}}"#)
         }
@@ -108,5 +108,35 @@ struct PipelineConfigurationTests {
         #expect(throws: DeepArcError.self) { try decode(#"{"model": {"path": "a"}}"#) }
         #expect(throws: DeepArcError.self) { try decode(#"{"data": {"samples": 0}}"#) }
         #expect(throws: DecodingError.self) { try decode(#"{"partitioner": {"options": {}}}"#) }
+    }
+}
+
+@Suite("Pipeline configuration: training and tasks")
+struct PipelineTrainingConfigurationTests {
+    func decode(_ json: String) throws -> PipelineConfiguration {
+        try JSONDecoder().decode(PipelineConfiguration.self, from: Data(json.utf8))
+    }
+
+    @Test func trainingAndTasksDecodePartially() throws {
+        let configuration = try decode(
+            #"{"training": {"epochs": 3, "samples": 500}, "tasks": ["layer-removal"], "output": "out"}"#)
+        #expect(configuration.training.epochs == 3)
+        #expect(configuration.training.samples == 500)
+        #expect(configuration.training.batchSize == 128)
+        #expect(configuration.training.effectiveLearningRate == 0.1)
+        #expect(configuration.tasks == [.layerRemoval])
+        #expect(configuration.output == "out")
+        #expect(try decode("{}").tasks == [.modularize, .layerRemoval])
+    }
+
+    @Test func badTrainingAndTaskValuesAreNamed() throws {
+        #expect(throws: DeepArcError.self) { try decode(#"{"training": {"epoch": 3}}"#) }
+        #expect(throws: DeepArcError.self) { try decode(#"{"tasks": ["prune"]}"#) }
+        #expect(throws: DeepArcError.self) { try decode(#"{"data": {"evaluationSamples": 0}}"#) }
+        var training = TrainingConfiguration()
+        training.samples = 0
+        #expect(throws: DeepArcError.invalidConfiguration(reason: "training.samples must be at least 1, got 0")) {
+            try training.validate()
+        }
     }
 }
