@@ -128,10 +128,10 @@ extension GaussianDeviation {
                 // D = z[members] − μ; W = D L⁻ᵀ (rows are L⁻¹ dᵢ); G = W L⁻¹ (rows are Σ⁻¹ dᵢ).
                 var centred = DoubleMatrix(rows: members.count, columns: k)
                 z.values.withUnsafeBufferPointer { source in
-                    centred.values.withUnsafeMutableBufferPointer { d in
-                        for (row, member) in members.enumerated() {
-                            for column in 0..<k {
-                                d[row * k + column] = source[member * k + column] - gaussian.mean[column]
+                    gaussian.mean.withUnsafeBufferPointer { mean in
+                        centred.values.withUnsafeMutableBufferPointer { d in
+                            for (row, member) in members.enumerated() {
+                                for column in 0..<k { d[row * k + column] = source[member * k + column] - mean[column] }
                             }
                         }
                     }
