@@ -5,6 +5,7 @@ public enum BuiltInStrategies: StrategyPack {
     public static func register(into registry: inout StrategyRegistry) throws {
         try GreedyStrategies.register(into: &registry)
         try DPStrategies.register(into: &registry)
+        try DeviationStrategies.register(into: &registry)
     }
 }
 

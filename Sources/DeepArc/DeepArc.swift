@@ -2,6 +2,7 @@
 @_exported public import DeepArcCKA
 @_exported public import DeepArcCore
 @_exported public import DeepArcDP
+@_exported public import DeepArcDeviation
 @_exported public import DeepArcData
 @_exported public import DeepArcGreedy
 @_exported public import DeepArcNN
