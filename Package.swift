@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "DeepArcCKA", dependencies: ["DeepArcCore", "DeepArcTensor"], path: "Plugins/DeepArcCKA"),
         .target(name: "DeepArcGreedy", dependencies: ["DeepArcCore"], path: "Plugins/DeepArcGreedy"),
         .target(name: "DeepArcDP", dependencies: ["DeepArcCore"], path: "Plugins/DeepArcDP"),
-        .target(name: "DeepArcPruning", dependencies: ["DeepArcCore"], path: "Plugins/DeepArcPruning"),
+        .target(name: "DeepArcPruning", dependencies: ["DeepArcCore", "DeepArcTensor"], path: "Plugins/DeepArcPruning"),
         .target(
             name: "DeepArcDeviation", dependencies: ["DeepArcCore", "DeepArcTensor"], path: "Plugins/DeepArcDeviation"),
         .target(

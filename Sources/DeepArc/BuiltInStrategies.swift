@@ -6,6 +6,7 @@ public enum BuiltInStrategies: StrategyPack {
         try GreedyStrategies.register(into: &registry)
         try DPStrategies.register(into: &registry)
         try DeviationStrategies.register(into: &registry)
+        try PruningStrategies.register(into: &registry)
     }
 }
 

@@ -5,5 +5,6 @@
 @_exported public import DeepArcDeviation
 @_exported public import DeepArcData
 @_exported public import DeepArcGreedy
+@_exported public import DeepArcPruning
 @_exported public import DeepArcNN
 @_exported public import DeepArcTensor
