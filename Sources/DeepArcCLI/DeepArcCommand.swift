@@ -9,7 +9,9 @@ public struct DeepArcCommand: AsyncParsableCommand {
         commandName: "deeparc",
         abstract: "Recover, shrink and repair the semantic architecture of trained neural networks (DeepArc).",
         version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self, Benchmark.self]
+        subcommands: [
+            Train.self, Evaluate.self, Similarity.self, PartitionCommand.self, Strategies.self, Benchmark.self,
+        ]
     )
 
     public init() {}
