@@ -81,7 +81,13 @@ let package = Package(
         .testTarget(name: "DeepArcPruningTests", dependencies: ["DeepArcPruning", "DeepArcCore", "DeepArcTestKit"]),
         .testTarget(
             name: "DeepArcDeviationTests", dependencies: ["DeepArcDeviation", "DeepArcCore", "DeepArcTensor", "DeepArcTestKit"]),
-        .testTarget(name: "DeepArcCLITests", dependencies: ["DeepArcCLI", "deeparc"]),
+        .testTarget(
+            name: "DeepArcCLITests",
+            dependencies: [
+                "DeepArcCLI", "deeparc", "DeepArc",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
     ]
 )
 
