@@ -11,7 +11,7 @@ public struct DeepArcCommand: AsyncParsableCommand {
         abstract: "Recover, shrink and repair the semantic architecture of trained neural networks (DeepArc).",
         version: "0.1.0",
         subcommands: [
-            Run.self, Train.self, Evaluate.self, Similarity.self, PartitionCommand.self, Strategies.self,
+            Run.self, Train.self, Evaluate.self, Modularize.self, Similarity.self, PartitionCommand.self, Strategies.self,
             Benchmark.self,
         ]
     )

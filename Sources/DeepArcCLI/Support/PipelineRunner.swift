@@ -52,6 +52,9 @@ struct PipelineRunner {
                 modularization = result
                 report.modularization = result
                 report.files.append(try write(result, named: "architecture.json"))
+                let heatmap = configuration.output + "/heatmap.svg"
+                try HeatmapOutput.write(result, title: "\(model.spec.architecture) on \(source)", to: heatmap)
+                report.files.append(heatmap)
             case .layerRemoval:
                 let result = try modularization ?? modularize(model, samples: samples)
                 modularization = result
