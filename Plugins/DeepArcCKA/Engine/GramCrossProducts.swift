@@ -64,14 +64,17 @@ package enum GramCrossProducts {
 
         var upper = [Double](repeating: 0, count: n * n)  // Σ over blocks of ⟨U_i, U_j⟩ (upper part)
         var diagonals = [Double](repeating: 0, count: n * m)  // K_l[p, p], layer-major
-        var stacked = [Float](repeating: 0, count: n * slotCapacity)
         var partial = [Float](repeating: 0, count: n * n)
         var references = [ReferenceNorm](repeating: ReferenceNorm(base: 0, kernelWeight: 0), count: n)
-        var sources: [any KernelBlockSource] = []
+        // Sources first: building them may itself use up to the budget (cka.rbf's statistics passes),
+        // which is released before the stacked blocks are allocated.
+        let sources: [any KernelBlockSource] = whole ? [] : (0..<n).map { makeSource($0, false) }
 
+        // Not zero-filled: every entry a block uses is written by its source or by `finishBlocks`
+        // first (a zero fill would only add a pass over what can be hundreds of megabytes).
+        var stacked = [Float](unsafeUninitializedCapacity: n * slotCapacity) { _, count in count = n * slotCapacity }
         stacked.withUnsafeMutableBufferPointer { stackedBuffer in
             guard let stack = stackedBuffer.baseAddress else { return }
-            if !whole { sources = (0..<n).map { makeSource($0, false) } }
             for rows in bounds {
                 let width = m - rows.lowerBound
                 let slot = rows.count * width
