@@ -91,6 +91,22 @@ struct ReferenceTests {
         }
     }
 
+    /// Batches whose magnitudes differ by orders of magnitude: the sum over batches must weigh each
+    /// batch's HSIC₁ in the activations' own units, however they are scaled internally.
+    @Test("cka.minibatch weighs batches of very different magnitudes correctly")
+    func minibatchMagnitudes() throws {
+        let base = try TestData.correlatedLayers(samples: 48, widths: [5, 7], seed: 19)
+        let factors: [Float] = [1e4, 1, 3e-4]  // one per 16-sample batch
+        let layers = try base.map { layer in
+            let d = layer.shape[1]
+            return try Tensor(
+                shape: layer.shape, scalars: layer.scalars.enumerated().map { $1 * factors[$0 / (16 * d)] })
+        }
+        let x = layers.map(Matrix.init)
+        let s = try MinibatchCKA(options: .init(batchSize: 16)).similarityMatrix(of: layers)
+        expectMatches(s, tolerance: 1e-6) { Reference.minibatch(x[$0], x[$1], batchSize: 16) }
+    }
+
     // MARK: - A few thousand samples: the spec's feature-space formulas in float64
 
     /// The spec's accuracy requirement: 1e-5 absolute against float64 on thousands of samples.

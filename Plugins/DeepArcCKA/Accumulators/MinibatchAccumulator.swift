@@ -100,6 +100,10 @@ struct MinibatchAccumulator: SimilarityAccumulator {
     }
 
     /// ⟨Ũ_i, Ũ_j⟩ of one batch (each layer centred over the batch first, for accuracy).
+    ///
+    /// Each batch's layers are scaled by their own power of two (see ``PreparedLayer``), which the
+    /// normalisation of a single Gram would cancel but a sum over batches would not: the products
+    /// are returned in the layers' original units (⟨Ũ_i, Ũ_j⟩ carries s_i² s_j², ‖K_i‖² carries s_i⁴).
     private func batchProducts(rows: Int, featureCounts: [Int]) -> GramCrossProducts.Result {
         let tensors = zip(pending, featureCounts).map { values, columns in
             Tensor(shape: [rows, columns]) { out in
@@ -125,8 +129,15 @@ struct MinibatchAccumulator: SimilarityAccumulator {
                 chunks: [tensors[l]], rows: rows, columns: featureCounts[l], columnSums: sums[range],
                 squareTotal: squares[range].reduce(0, +), centred: true)
         }
-        return GramCrossProducts.compute(layerCount: layers.count, size: rows, memoryBudget: memoryBudget) { l, _ in
-            UCentredKernelSource(layer: layers[l])
+        var result = GramCrossProducts.compute(layerCount: layers.count, size: rows, memoryBudget: memoryBudget) {
+            l, _ in UCentredKernelSource(layer: layers[l])
         }
+        let n = layers.count
+        let scales = layers.map { $0.scale * $0.scale }
+        for i in 0..<n {
+            for j in 0..<n { result.products[i * n + j] /= scales[i] * scales[j] }
+            result.referenceNormsSquared[i] /= scales[i] * scales[i]
+        }
+        return result
     }
 }
