@@ -55,6 +55,20 @@ struct PropertyTests {
         }
     }
 
+    /// Every metric is invariant to scaling a layer; activations near the ends of `Float`'s range
+    /// must not overflow or underflow the Grams (whose entries are squares summed over features).
+    @Test("extreme but finite magnitudes give the same matrix", arguments: MetricID.allCases)
+    func extremeMagnitudes(metric: MetricID) throws {
+        let layers = try TestData.correlatedLayers(samples: 40, widths: [6, 9, 4], seed: 40)
+        let reference = try metric.make().similarityMatrix(of: layers)
+        let scaled = try zip(layers, [Float(1e30), 1e-30, 1]).map { layer, factor in
+            try Tensor(shape: layer.shape, scalars: layer.scalars.map { $0 * factor })
+        }
+        let s = try metric.make().similarityMatrix(of: scaled)
+        #expect(s.degenerate == reference.degenerate)
+        for (a, b) in zip(s.values, reference.values) { #expect(abs(a - b) < 1e-6, "\(a) vs \(b)") }
+    }
+
     @Test("linear CKA of two 1-feature layers is the squared Pearson correlation")
     func pearson() throws {
         var rng = SeededGenerator(seed: 5)
