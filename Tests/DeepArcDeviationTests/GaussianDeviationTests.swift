@@ -46,7 +46,7 @@ struct GaussianDeviationTests {
             (negativeLogDensity2D((1, 2), a: 1.75, b: 0.5, c: 1.25)
                 + negativeLogDensity2D((-1, -2), a: 1.75, b: 0.5, c: 1.25)) / 2
         #expect(isClose(try shrunk.deviation(of: two).value, expected, rtol: 1e-12))
-        #expect(try shrunk.classes[0]?.shrinkage == 0.5)
+        #expect(shrunk.classes[0]?.shrinkage == 0.5)
     }
 
     @Test func onlyCorrectlyPredictedSamplesAreFitted() throws {

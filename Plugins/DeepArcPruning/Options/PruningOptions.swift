@@ -1,4 +1,4 @@
-public import DeepArcCore
+import DeepArcCore
 
 /// The layer rules every compressor of this target accepts: `{ignore: [], maxSparsity: {}}`.
 ///

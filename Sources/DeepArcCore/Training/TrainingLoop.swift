@@ -1,6 +1,6 @@
 public import DeepArcData
 public import DeepArcNN
-public import DeepArcTensor
+import DeepArcTensor
 import Foundation
 
 /// Trains a ``Model`` on a ``Dataset`` for a number of epochs: seeded shuffling and augmentation,

@@ -1,4 +1,4 @@
-public import DeepArcTensor
+import DeepArcTensor
 import Foundation
 
 /// Saving and loading models as **safetensors** files.

@@ -1,4 +1,4 @@
-public import DeepArcTensor
+import DeepArcTensor
 
 // MARK: - Copies and structural changes (remove, duplicate, insert units)
 
