@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "DeepArcDP", targets: ["DeepArcDP"]),
         .library(name: "DeepArcPruning", targets: ["DeepArcPruning"]),
         .library(name: "DeepArcDeviation", targets: ["DeepArcDeviation"]),
+        .library(name: "DeepArcAttacks", targets: ["DeepArcAttacks"]),
         .library(name: "DeepArc", targets: ["DeepArc"]),
         .library(name: "DeepArcTestKit", targets: ["DeepArcTestKit"]),
         .executable(name: "deeparc", targets: ["deeparc"]),
@@ -48,12 +49,15 @@ let package = Package(
         .target(name: "DeepArcDP", dependencies: ["DeepArcCore"], path: "Plugins/DeepArcDP"),
         .target(name: "DeepArcPruning", dependencies: ["DeepArcCore", "DeepArcTensor"], path: "Plugins/DeepArcPruning"),
         .target(
+            name: "DeepArcAttacks", dependencies: ["DeepArcCore", "DeepArcNN", "DeepArcTensor"],
+            path: "Plugins/DeepArcAttacks"),
+        .target(
             name: "DeepArcDeviation", dependencies: ["DeepArcCore", "DeepArcTensor"], path: "Plugins/DeepArcDeviation"),
         .target(
             name: "DeepArc",
             dependencies: [
                 "DeepArcCore", "DeepArcTensor", "DeepArcNN", "DeepArcData",
-                "DeepArcCKA", "DeepArcGreedy", "DeepArcDP", "DeepArcPruning", "DeepArcDeviation",
+                "DeepArcCKA", "DeepArcGreedy", "DeepArcDP", "DeepArcPruning", "DeepArcDeviation", "DeepArcAttacks",
             ]
         ),
         .target(name: "DeepArcTestKit", dependencies: ["DeepArcCore", "DeepArcTensor", "DeepArcNN"]),
@@ -84,10 +88,24 @@ let package = Package(
         .testTarget(name: "DeepArcCoreTests", dependencies: ["DeepArcCore", "DeepArcNN", "DeepArcTensor", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcCKATests", dependencies: ["DeepArcCKA", "DeepArcCore", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcPartitionerTests", dependencies: ["DeepArcGreedy", "DeepArcDP", "DeepArcCore", "DeepArcTestKit"]),
+        .testTarget(
+            name: "DeepArcAttacksTests", dependencies: ["DeepArcAttacks", "DeepArcCore", "DeepArcNN", "DeepArcTensor"]),
+        .testTarget(
+            name: "DeepArcReadaptionTests",
+            dependencies: ["DeepArcCore", "DeepArcNN", "DeepArcTensor", "DeepArcData", "DeepArcDeviation"]),
+        .testTarget(
+            name: "DeepArcRestructureTests",
+            dependencies: ["DeepArcCore", "DeepArcNN", "DeepArcTensor", "DeepArcData", "DeepArcPruning"]),
         .testTarget(name: "DeepArcPruningTests", dependencies: ["DeepArcPruning", "DeepArcCore", "DeepArcTestKit"]),
         .testTarget(
             name: "DeepArcDeviationTests", dependencies: ["DeepArcDeviation", "DeepArcCore", "DeepArcTensor", "DeepArcTestKit"]),
-        .testTarget(name: "DeepArcCLITests", dependencies: ["DeepArcCLI", "deeparc"]),
+        .testTarget(
+            name: "DeepArcCLITests",
+            dependencies: [
+                "DeepArcCLI", "deeparc", "DeepArc",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
     ]
 )
 

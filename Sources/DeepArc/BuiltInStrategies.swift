@@ -1,8 +1,12 @@
 /// Every strategy that ships with DeepArc, as one pack.
 public enum BuiltInStrategies: StrategyPack {
-    /// Registers the built-in partitioners (and, as their targets land, metrics, pruners and
-    /// deviation measures).
+    /// Registers the CKA metrics, the greedy and DP partitioners, the deviation measures and the pruners.
     public static func register(into registry: inout StrategyRegistry) throws {
+        try registry.register(LinearCKA.self)
+        try registry.register(DebiasedCKA.self)
+        try registry.register(MinibatchCKA.self)
+        try registry.register(RBFCKA.self)
+        try registry.register(GramCosine.self)
         try GreedyStrategies.register(into: &registry)
         try DPStrategies.register(into: &registry)
         try DeviationStrategies.register(into: &registry)

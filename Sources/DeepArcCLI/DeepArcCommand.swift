@@ -10,13 +10,14 @@ public struct DeepArcCommand: AsyncParsableCommand {
         commandName: "deeparc",
         abstract: "Recover, shrink and repair the semantic architecture of trained neural networks (DeepArc).",
         version: "0.1.0",
-        subcommands: [Run.self, Train.self, Evaluate.self, Benchmark.self]
+        subcommands: [
+            Run.self, Train.self, Evaluate.self, Modularize.self, Similarity.self, PartitionCommand.self, Strategies.self,
+            Benchmark.self,
+        ]
     )
 
     public init() {}
 
-    /// Parses `arguments` (default: the process's), runs the command, and exits: 0 on success,
-    /// otherwise a one-line `error: …` on stderr and a non-zero status (usage errors print usage).
     /// Runs the command with `registry` in place of the built-in strategies: a third party's
     /// executable installs its own pack and calls this.
     ///
@@ -24,11 +25,13 @@ public struct DeepArcCommand: AsyncParsableCommand {
     /// await DeepArcCommand.main(registry: try .builtIn.installing(AcmePack.self))
     /// ```
     public static func main(arguments: [String]? = nil, registry: StrategyRegistry) async {
-        await RegistryContext.$current.withValue(registry) {
+        await RegistryContext.$registry.withValue(registry) {
             await main(arguments: arguments)
         }
     }
 
+    /// Parses `arguments` (default: the process's), runs the command, and exits: 0 on success,
+    /// otherwise a one-line `error: …` on stderr and a non-zero status (usage errors print usage).
     public static func main(arguments: [String]? = nil) async {
         var command: any ParsableCommand
         do {
@@ -50,6 +53,8 @@ public struct DeepArcCommand: AsyncParsableCommand {
         } catch let error as ValidationError {
             exit(withError: error)
         } catch {
+            // Help and version requests surface here from argument-parser's own commands.
+            if exitCode(for: error) == .success { exit(withError: error) }
             let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
             FileHandle.standardError.write(Data("error: \(message)\n".utf8))
             Foundation.exit(1)

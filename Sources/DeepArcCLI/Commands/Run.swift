@@ -36,7 +36,7 @@ extension DeepArcCommand {
                 return
             }
             let report = try PipelineRunner(
-                configuration: configuration, registry: RegistryContext.current, progress: ProgressReporter()
+                configuration: configuration, registry: RegistryContext.registry, progress: ProgressReporter()
             ).run()
             switch common.format {
             case .json: try JSONOutput.print(report)

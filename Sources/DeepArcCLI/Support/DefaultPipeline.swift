@@ -7,7 +7,7 @@ enum DefaultPipeline {
         data: {dataset: fashion-mnist, samples: 1000, evaluationSamples: 2000}
         training: {epochs: 4, samples: 30000, batchSize: 128, learningRate: 0.1, schedule: cosine}
         similarity: {name: cka.linear}
-        partitioner: {name: greedy, options: {threshold: 0.98, criterion: link}}
+        partitioner: {name: greedy, options: {threshold: 0.99, criterion: link}}
         tasks: [modularize, layer-removal]
         output: runs/deeparc
         """

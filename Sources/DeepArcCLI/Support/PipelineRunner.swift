@@ -34,6 +34,9 @@ struct PipelineRunner {
     func run() throws -> Report {
         let started = Date()
         try FileManager.default.createDirectory(atPath: configuration.output, withIntermediateDirectories: true)
+        // Build every strategy first, so a misspelt name or option fails before any training.
+        _ = try registry.similarityMetrics.make(configuration.similarity)
+        _ = try registry.partitioners.make(configuration.partitioner)
         let source = try DatasetSource(parsing: configuration.data.dataset, dataDirectory: configuration.data.dataDir)
         progress.line("loading \(source) …")
         let test = try source.load(split: .test, limit: nil)
@@ -52,6 +55,9 @@ struct PipelineRunner {
                 modularization = result
                 report.modularization = result
                 report.files.append(try write(result, named: "architecture.json"))
+                let heatmap = configuration.output + "/heatmap.svg"
+                try HeatmapOutput.write(result, title: "\(model.spec.architecture) on \(source)", to: heatmap)
+                report.files.append(heatmap)
             case .layerRemoval:
                 let result = try modularization ?? modularize(model, samples: samples)
                 modularization = result
@@ -93,27 +99,29 @@ struct PipelineRunner {
             return (model, try report(model, path: checkpoint, origin: "checkpoint", training: nil))
         }
         let arch = configuration.model.arch ?? "resnet20"
-        let cache = configuration.model.cache ?? "\(configuration.output)/\(arch).safetensors"
-        if FileManager.default.fileExists(atPath: cache) {
-            let (model, metadata) = try Checkpoint.load(from: cache)
-            let sameData = metadata["deeparc.dataset"] == nil || metadata["deeparc.dataset"]?.hasPrefix(source.description) == true
-            if model.spec.architecture == arch.lowercased(), model.inputShape == test.sampleShape, sameData {
-                progress.line("reusing the cached \(arch) at \(cache)")
-                return (model, try report(model, path: cache, origin: "cache", training: nil))
-            }
-            progress.line("the cached model at \(cache) is not a \(arch) for \(source); training a new one")
-        }
-        var train = try source.load(split: .train, limit: configuration.training.samples)
-        if let samples = configuration.training.samples { train = train.prefix(samples) }
         var training = configuration.training
         if training.augmentation == nil {
             training.augmentation = TrainingSession.defaultAugmentation(
-                arch: arch, sampleShape: train.sampleShape, cropPadding: nil, flip: nil)
+                arch: arch, sampleShape: test.sampleShape, cropPadding: nil, flip: nil)
         }
+        let cache = configuration.model.cache ?? "\(configuration.output)/\(arch).safetensors"
+        if FileManager.default.fileExists(atPath: cache) {
+            let (model, metadata) = try Checkpoint.load(from: cache)
+            let recipe = String(decoding: try JSONEncoder.sorted.encode(training), as: UTF8.self)
+            let sameTraining = metadata["deeparc.source"] == source.description && metadata["deeparc.training"] == recipe
+            if model.spec.architecture == arch.lowercased(), model.inputShape == test.sampleShape, sameTraining {
+                progress.line("reusing the cached \(arch) at \(cache)")
+                return (model, try report(model, path: cache, origin: "cache", training: nil))
+            }
+            progress.line("the cached model at \(cache) is not a \(arch) trained this way on \(source); training a new one")
+        }
+        var train = try source.load(split: .train, limit: configuration.training.samples)
+        if let samples = configuration.training.samples { train = train.prefix(samples) }
         progress.line("training \(arch) on \(train.count) samples for \(training.epochs) epochs → \(cache)")
         let model = try TrainingSession.makeModel(arch: arch, for: train, seed: training.seed)
         let summary = try TrainingSession.train(
-            model, arch: arch, train: train, test: evaluation, configuration: training, out: cache, progress: progress)
+            model, arch: arch, train: train, test: evaluation, configuration: training, out: cache, progress: progress,
+            source: source.description)
         return (model, try report(model, path: cache, origin: "trained", training: summary))
     }
 

@@ -1,7 +1,11 @@
 import DeepArc
 
-/// The strategy registry the commands use: the built-in one, or a third party's for the duration of
-/// ``DeepArcCommand/main(arguments:registry:)``.
+/// The strategy registry the commands look strategies up in, bound per task.
+///
+/// Commands never read a global: they read ``registry``, a task-local value (the swift-metrics
+/// override pattern). A program that adds its own strategies calls
+/// ``DeepArcCommand/main(arguments:registry:)``, which binds its registry around the command.
 enum RegistryContext {
-    @TaskLocal static var current: StrategyRegistry = .builtIn
+    /// The registry in effect for the current task: the built-in strategies unless a caller bound another.
+    @TaskLocal static var registry: StrategyRegistry = .builtIn
 }

@@ -12,19 +12,7 @@ enum RunReportText {
                 model.architecture, model.source, model.checkpoint, model.units, model.parameters, model.accuracy * 100,
                 model.evaluationSamples))
         if let result = report.modularization {
-            let architecture = result.architecture
-            lines.append(
-                String(
-                    format: "semantic architecture: %@ on %d samples, %@ at threshold %.3g → %d modules, modularity Y = %.2f",
-                    result.similarityMetric, result.sampleCount, result.partitioner, architecture.threshold,
-                    architecture.moduleCount, architecture.modularity))
-            for module in architecture.modules {
-                let units = module.layers.map { result.unitNames[$0] }
-                let span = units.count == 1 ? units[0] : "\(units[0]) … \(units[units.count - 1])"
-                let layers = module.layers.count == 1 ? "[\(module.layers.lowerBound)]" : "[\(module.layers.lowerBound)…\(module.layers.upperBound)]"
-                let simmod = module.isMultiLayer ? String(format: "  simmod %.4f", module.simmod) : ""
-                lines.append("  module \(module.index): \(layers) \(span)\(simmod)")
-            }
+            lines.append("semantic architecture: " + ModularizationText.render(result))
         }
         if let study = report.layerRemoval {
             lines.append("")

@@ -30,8 +30,9 @@ enum TrainingSession {
     /// - Throws: a ``CLIError`` naming the kept checkpoint when the loss diverges.
     static func train(
         _ model: Model, arch: String, train: Dataset, test: Dataset, configuration: TrainingConfiguration,
-        out: String, progress: ProgressReporter
+        out: String, progress: ProgressReporter, source: String? = nil
     ) throws -> TrainingSummary {
+        let recipe = String(decoding: try JSONEncoder.sorted.encode(configuration), as: UTF8.self)
         let loop = try TrainingLoop(configuration: configuration)
         let start = Date()
         var lastSaved: Int?
@@ -52,6 +53,7 @@ enum TrainingSession {
                         model, to: out,
                         metadata: [
                             "deeparc.dataset": train.name, "deeparc.epoch": "\(report.epoch)",
+                            "deeparc.source": source ?? train.name, "deeparc.training": recipe,
                             "deeparc.testAccuracy": report.testAccuracy.map { "\($0)" } ?? "",
                         ])
                     lastSaved = report.epoch
@@ -105,5 +107,14 @@ struct TrainingSummary: Codable {
                 + "%.0f samples/s, %.1f s; checkpoint %@",
             architecture, dataset, accuracy * 100, loss, trainAccuracy * 100, parameters, samplesPerSecond, seconds,
             checkpoint)
+    }
+}
+
+extension JSONEncoder {
+    /// An encoder with sorted keys, for text that is compared.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
     }
 }

@@ -1,0 +1,120 @@
+import DeepArcCore
+import DeepArcTensor
+
+/// The accumulator of the metrics defined on whole m × m kernels (`gram-cosine`, `cka.linear`,
+/// `cka.rbf`, `cka.debiased`): it keeps every sample (see ``ActivationStore``) and at
+/// ``finalize()`` forms each layer's kernel once and all pairwise inner products together (see
+/// ``GramCrossProducts``), within the memory budget.
+struct GramAccumulator: SimilarityAccumulator {
+    /// Which kernel, and how it is normalised.
+    enum Kernel {
+        /// Uncentred linear kernel; only an all-zero layer is degenerate.
+        case gramCosine(LinearKernelForm)
+        /// Centred linear kernel.
+        case linear(LinearKernelForm)
+        /// Centred RBF kernel with bandwidth fraction f.
+        case rbf(sigmaFraction: Double)
+        /// U-centred linear kernel (unbiased HSIC₁).
+        case debiased
+    }
+
+    /// The metric's identifier, for messages.
+    let metric: String
+    let kernel: Kernel
+    /// Bytes the kernels may occupy at once.
+    let memoryBudget: Int
+    /// rtol of the degenerate rule.
+    let tolerance: Double
+    private var store: ActivationStore
+
+    /// Starts an accumulator for `layerCount` layers.
+    /// - Throws: ``DeepArcError/invalidActivations(layer:reason:)`` when `layerCount` is not positive.
+    init(metric: String, kernel: Kernel, layerCount: Int, memoryBudget: Int, tolerance: Double) throws(DeepArcError) {
+        guard layerCount > 0 else {
+            throw .invalidActivations(layer: nil, reason: "\(metric) needs at least one layer, got \(layerCount)")
+        }
+        self.metric = metric
+        self.kernel = kernel
+        self.memoryBudget = memoryBudget
+        self.tolerance = tolerance
+        self.store = ActivationStore(layerCount: layerCount)
+    }
+
+    /// The fewest samples the metric is defined for.
+    var minimumSamples: Int {
+        switch kernel {
+        case .gramCosine: 1
+        case .linear, .rbf: 2
+        case .debiased: 4
+        }
+    }
+
+    mutating func add(_ batch: [Tensor]) throws {
+        try store.add(batch)
+    }
+
+    func finalize() throws -> SimilarityMatrix {
+        let m = store.sampleCount
+        guard m >= minimumSamples else {
+            throw DeepArcError.invalidActivations(
+                layer: nil, reason: "\(metric) needs at least \(minimumSamples) samples, got \(m)")
+        }
+        let n = store.layerCount
+        let widths = (0..<n).map { store.featureCount(of: $0) }
+        let result: GramCrossProducts.Result
+        switch kernel {
+        case .gramCosine(let form), .linear(let form):
+            let centred: Bool = if case .linear = kernel { true } else { false }
+            if usesFeatureForm(form, samples: m, widths: widths) {
+                let layers = (0..<n).map { prepare($0, centred: centred) }
+                let products = FeatureCrossProducts.compute(layers, memoryBudget: memoryBudget)
+                let references = layers.indices.map { l in
+                    LinearKernelSource(layer: layers[l]).referenceNorm.squared(kernelNormSquared: products[l * n + l])
+                }
+                result = GramCrossProducts.Result(products: products, referenceNormsSquared: references)
+            } else {
+                result = GramCrossProducts.compute(layerCount: n, size: m, memoryBudget: memoryBudget) { l, _ in
+                    LinearKernelSource(layer: prepare(l, centred: centred))
+                }
+            }
+        case .rbf(let sigmaFraction):
+            result = GramCrossProducts.compute(layerCount: n, size: m, memoryBudget: memoryBudget) { l, whole in
+                RBFKernelSource(
+                    layer: prepare(l, centred: true), sigmaFraction: sigmaFraction,
+                    streamingBudget: whole ? nil : memoryBudget)
+            }
+        case .debiased:
+            result = GramCrossProducts.compute(layerCount: n, size: m, memoryBudget: memoryBudget) { l, _ in
+                UCentredKernelSource(layer: prepare(l, centred: true))
+            }
+        }
+        let degenerate = (0..<n).map { l in
+            if case .gramCosine = kernel {
+                // Only an all-zero layer (exact: its Double sum of squares is 0).
+                return store.squareTotal(of: l) == 0 || !(result.products[l * n + l] > 0)
+            }
+            return SimilarityAssembly.isDegenerate(
+                kernelNormSquared: result.products[l * n + l], referenceNormSquared: result.referenceNormsSquared[l],
+                tolerance: tolerance)
+        }
+        return try SimilarityAssembly.matrix(products: result.products, count: n, degenerate: degenerate)
+    }
+
+    /// Whether to take the linear products in feature space (see ``LinearKernelForm``).
+    private func usesFeatureForm(_ form: LinearKernelForm, samples m: Int, widths: [Int]) -> Bool {
+        switch form {
+        case .gram: false
+        case .features: true
+        case .auto:
+            FeatureCrossProducts.cost(samples: m, widths: widths)
+                < FeatureCrossProducts.gramCost(samples: m, widths: widths)
+        }
+    }
+
+    /// Layer `l` as a contiguous, scaled (and centred) matrix.
+    private func prepare(_ l: Int, centred: Bool) -> PreparedLayer {
+        PreparedLayer(
+            chunks: store.chunks[l], rows: store.sampleCount, columns: store.featureCount(of: l),
+            columnSums: store.sums(of: l), squareTotal: store.squareTotal(of: l), centred: centred)
+    }
+}
