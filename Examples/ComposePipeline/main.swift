@@ -14,14 +14,14 @@ import Foundation
 
 /// What to run; every field has a small default so that the example finishes in about a minute.
 struct Settings {
-    var dataset = "synthetic:images,classes=10,samples=1200,test-samples=500,size=28,seed=1"
+    var dataset = "synthetic:images,classes=4,samples=1024,test-samples=400,size=16,seed=1"
     var arch = "resnet14"
-    var trainSamples = 1200
-    var testSamples = 500
-    var samples = 400
-    var epochs = 1
+    var trainSamples = 1024
+    var testSamples = 400
+    var samples = 300
+    var epochs = 3
     var seed: UInt64 = 1
-    var threshold = 0.98
+    var threshold = 0.95
 
     /// Reads `--key value` pairs; `--quick` is accepted and keeps the defaults.
     init(arguments: [String]) throws {
@@ -95,7 +95,7 @@ func run(_ settings: Settings) throws {
         })
 
     // 4. Modularize with concrete strategy types: linear CKA and the exact Eq. 4 partitioner.
-    let similarity = try makeLinearCKA()
+    let similarity = try LinearCKA()
     let partitioner = try DPPartitioner(options: .init(threshold: settings.threshold))
     let modularizer = Modularizer(similarity: similarity, partitioner: partitioner)
     let samples = try test.images.slice(batch: 0..<min(settings.samples, test.count))
@@ -139,18 +139,6 @@ func run(_ settings: Settings) throws {
     if !study.skippedIntraModuleUnits.isEmpty {
         print("  (not removable without a sewing adapter: units \(study.skippedIntraModuleUnits))")
     }
-}
-
-/// Linear CKA. Until the CKA plugin is on main, it is looked up by name, which fails with a clear
-/// error when it is not registered.
-func makeLinearCKA() throws -> any SimilarityMetric {
-    let registry = StrategyRegistry.builtIn
-    guard registry.similarityMetrics.contains("cka.linear") else {
-        throw ExampleError(
-            "the similarity metric cka.linear is not registered in this build of DeepArc "
-                + "(available: \(registry.similarityMetrics.identifiers))")
-    }
-    return try registry.similarityMetrics.make("cka.linear")
 }
 
 // MARK: - Main
