@@ -74,8 +74,9 @@ func run(_ settings: Settings) throws {
         try model.setNormalization(
             .init(mean: statistics.mean, standardDeviation: statistics.std.map { max($0, 1e-6) }))
     }
-    print("model: \(settings.arch), \(model.unitCount) units (\(model.unitNames.joined(separator: ", "))), "
-        + "\(model.parameterCount) parameters")
+    print(
+        "model: \(settings.arch), \(model.unitCount) units (\(model.unitNames.joined(separator: ", "))), "
+            + "\(model.parameterCount) parameters")
 
     // 3. Train briefly with the same loop `deeparc train` uses.
     var training = TrainingConfiguration()
@@ -111,9 +112,10 @@ func run(_ settings: Settings) throws {
         let simmod = module.isMultiLayer ? String(format: "  simmod %.4f", module.simmod) : ""
         print("  module \(module.index): [\(names)]\(simmod)")
     }
-    print("  adjacent similarities: "
-        + (0..<(architecture.matrix.count - 1)).map { String(format: "%.3f", architecture.matrix[$0, $0 + 1]) }
-        .joined(separator: " "))
+    print(
+        "  adjacent similarities: "
+            + (0..<(architecture.matrix.count - 1)).map { String(format: "%.3f", architecture.matrix[$0, $0 + 1]) }
+            .joined(separator: " "))
 
     // 5. The threshold sweep (paper Fig. 11) for both partitioners on the same matrix.
     let greedy = try GreedyPartitioner(options: .init(criterion: .link))

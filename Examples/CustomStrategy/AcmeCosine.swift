@@ -79,7 +79,8 @@ public struct AcmeCosine: SimilarityMetric {
     public init(options: Options = Options()) throws {
         guard options.tolerance >= 0, options.tolerance < 1 else {
             throw DeepArcError.invalidOption(
-                strategy: Self.identifier, option: "tolerance", reason: "must satisfy 0 ≤ tolerance < 1; got \(options.tolerance)")
+                strategy: Self.identifier, option: "tolerance",
+                reason: "must satisfy 0 ≤ tolerance < 1; got \(options.tolerance)")
         }
         guard (3...Self.sampleLimit).contains(options.maximumSamples) else {
             throw DeepArcError.invalidOption(

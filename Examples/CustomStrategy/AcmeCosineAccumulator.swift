@@ -41,11 +41,13 @@ struct AcmeCosineAccumulator: SimilarityAccumulator {
         for (layer, tensor) in batch.enumerated() {
             guard tensor.rank >= 1, tensor.shape[0] == size else {
                 throw DeepArcError.invalidActivations(
-                    layer: layer, reason: "\(name): shape \(tensor.shape), but layer 0 has \(size) samples in this batch")
+                    layer: layer,
+                    reason: "\(name): shape \(tensor.shape), but layer 0 has \(size) samples in this batch")
             }
             let features = tensor.itemCount
             guard features > 0 else {
-                throw DeepArcError.invalidActivations(layer: layer, reason: "\(name): shape \(tensor.shape) has no features")
+                throw DeepArcError.invalidActivations(
+                    layer: layer, reason: "\(name): shape \(tensor.shape) has no features")
             }
             if let known = featureCounts[layer], known != features {
                 throw DeepArcError.invalidActivations(
@@ -88,7 +90,8 @@ struct AcmeCosineAccumulator: SimilarityAccumulator {
                 let row = UnsafeMutableBufferPointer(rebasing: rows[(layer * pairs)..<((layer + 1) * pairs)])
                 let features = featureCounts[layer] ?? 1
                 let spread = activations[layer].withUnsafeBufferPointer { x in
-                    Self.centredUpperTriangle(of: x, samples: m, features: features, tolerance: options.tolerance, into: row)
+                    Self.centredUpperTriangle(
+                        of: x, samples: m, features: features, tolerance: options.tolerance, into: row)
                 }
                 degenerate[layer] = !spread
             }
