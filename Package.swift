@@ -73,6 +73,12 @@ let package = Package(
         ),
         .executableTarget(name: "deeparc", dependencies: ["DeepArcCLI"]),
 
+        // MARK: - Examples (built by `swift build`, so they cannot go stale)
+        .executableTarget(name: "ComposePipeline", dependencies: ["DeepArc"], path: "Examples/ComposePipeline"),
+        .executableTarget(
+            name: "CustomStrategy", dependencies: ["DeepArcCore", "DeepArcTensor", "DeepArc", "DeepArcCLI"],
+            path: "Examples/CustomStrategy"),
+
         // MARK: - Tests
         .testTarget(
             name: "DeepArcTensorTests", dependencies: ["DeepArcTensor", "DeepArcTestKit"], exclude: ["Fixtures"]),
