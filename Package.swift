@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "DeepArcAttacks", targets: ["DeepArcAttacks"]),
         .library(name: "DeepArc", targets: ["DeepArc"]),
         .library(name: "DeepArcTestKit", targets: ["DeepArcTestKit"]),
+        .library(name: "DeepArcCLI", targets: ["DeepArcCLI"]),
         .executable(name: "deeparc", targets: ["deeparc"]),
     ],
     dependencies: [

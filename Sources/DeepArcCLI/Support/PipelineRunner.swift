@@ -37,6 +37,8 @@ struct PipelineRunner {
         // Build every strategy first, so a misspelt name or option fails before any training.
         _ = try registry.similarityMetrics.make(configuration.similarity)
         _ = try registry.partitioners.make(configuration.partitioner)
+        _ = try registry.compressors.make(configuration.compressor)
+        _ = try registry.deviationMeasures.make(configuration.deviation)
         let source = try DatasetSource(parsing: configuration.data.dataset, dataDirectory: configuration.data.dataDir)
         progress.line("loading \(source) …")
         let test = try source.load(split: .test, limit: nil)

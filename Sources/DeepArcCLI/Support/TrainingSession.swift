@@ -34,6 +34,13 @@ enum TrainingSession {
     ) throws -> TrainingSummary {
         let recipe = String(decoding: try JSONEncoder.sorted.encode(configuration), as: UTF8.self)
         let loop = try TrainingLoop(configuration: configuration)
+        // Create the checkpoint's folder up front: a missing folder must not cost a training run.
+        let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CLIError("cannot create the folder \(folder) for \(out): \(error.localizedDescription)")
+        }
         let start = Date()
         var lastSaved: Int?
         let reports: [TrainingLoop.EpochReport]

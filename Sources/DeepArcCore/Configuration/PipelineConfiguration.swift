@@ -6,7 +6,7 @@
 /// data: {dataset: fashion-mnist, samples: 1000}
 /// similarity: {name: cka.linear}
 /// partitioner: {name: greedy, options: {threshold: 0.99, criterion: mean}}
-/// compressor: {name: lamp, options: {amountPerRound: 0.2, maxRounds: 10, maxAccuracyDrop: 0.01}}
+/// compressor: {name: lamp, options: {ties: exact}}
 /// deviation: {name: gaussian}
 /// ```
 ///
