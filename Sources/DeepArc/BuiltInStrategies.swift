@@ -1,6 +1,9 @@
+@_exported public import DeepArcAttacks
+
 /// Every strategy that ships with DeepArc, as one pack.
 public enum BuiltInStrategies: StrategyPack {
-    /// Registers the CKA metrics, the greedy and DP partitioners, the deviation measures and the pruners.
+    /// Registers the CKA metrics, the greedy and DP partitioners, the deviation measures, the pruners
+    /// and the adversarial attacks.
     public static func register(into registry: inout StrategyRegistry) throws {
         try registry.register(LinearCKA.self)
         try registry.register(DebiasedCKA.self)
@@ -11,6 +14,7 @@ public enum BuiltInStrategies: StrategyPack {
         try DPStrategies.register(into: &registry)
         try DeviationStrategies.register(into: &registry)
         try PruningStrategies.register(into: &registry)
+        try AttackStrategies.register(into: &registry)
     }
 }
 

@@ -1,4 +1,4 @@
-/// The four kinds of strategy DeepArc looks up by name.
+/// The kinds of strategy DeepArc looks up by name.
 public enum StrategyKind: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
     /// ``SimilarityMetric``: activations → layer-similarity matrix.
     case similarity
@@ -8,6 +8,8 @@ public enum StrategyKind: String, Sendable, Codable, CaseIterable, CustomStringC
     case deviation
     /// ``Compressor``: prunable tensors + amount → per-layer prune counts.
     case compressor
+    /// ``AdversarialAttack``: clean samples + model → adversarial samples.
+    case attack
 
     /// The name used in messages, e.g. `similarity metric`.
     public var description: String {
@@ -16,6 +18,7 @@ public enum StrategyKind: String, Sendable, Codable, CaseIterable, CustomStringC
         case .partitioner: return "partitioner"
         case .deviation: return "deviation measure"
         case .compressor: return "compressor"
+        case .attack: return "adversarial attack"
         }
     }
 }

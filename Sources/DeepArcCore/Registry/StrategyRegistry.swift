@@ -17,6 +17,8 @@ public struct StrategyRegistry: Sendable {
     public var deviationMeasures = Registry<any DeviationMeasure>(kind: .deviation)
     /// Compressors by identifier.
     public var compressors = Registry<any Compressor>(kind: .compressor)
+    /// Adversarial attacks by identifier.
+    public var attacks = Registry<any AdversarialAttack>(kind: .attack)
 
     /// An empty registry.
     public init() {}
@@ -48,6 +50,12 @@ public struct StrategyRegistry: Sendable {
         try compressors.register(type, as: { $0 })
     }
 
+    /// Registers an adversarial attack under its identifier.
+    /// - Throws: as the similarity-metric overload of `register(_:)`.
+    public mutating func register<A: AdversarialAttack>(_ type: A.Type) throws {
+        try attacks.register(type, as: { $0 })
+    }
+
     /// Installs a pack's strategies.
     /// - Throws: whatever the pack's registration throws (a duplicate name, a malformed identifier).
     public mutating func install(_ pack: any StrategyPack.Type) throws {
@@ -65,11 +73,11 @@ public struct StrategyRegistry: Sendable {
 
     // MARK: - Listing
 
-    /// Every registered strategy, grouped by kind (similarity, partitioner, deviation, compressor),
-    /// each group sorted by identifier: what `deeparc strategies` prints.
+    /// Every registered strategy, grouped by kind (similarity, partitioner, deviation, compressor,
+    /// attack), each group sorted by identifier: what `deeparc strategies` prints.
     public var descriptions: [StrategyDescription] {
         similarityMetrics.descriptions + partitioners.descriptions + deviationMeasures.descriptions
-            + compressors.descriptions
+            + compressors.descriptions + attacks.descriptions
     }
 
     /// The registered identifiers of one kind, sorted.
@@ -79,6 +87,7 @@ public struct StrategyRegistry: Sendable {
         case .partitioner: return partitioners.identifiers
         case .deviation: return deviationMeasures.identifiers
         case .compressor: return compressors.identifiers
+        case .attack: return attacks.identifiers
         }
     }
 }
