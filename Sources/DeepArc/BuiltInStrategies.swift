@@ -1,5 +1,3 @@
-@_exported public import DeepArcAttacks
-
 /// Every strategy that ships with DeepArc, as one pack.
 public enum BuiltInStrategies: StrategyPack {
     /// Registers the CKA metrics, the greedy and DP partitioners, the deviation measures, the pruners

@@ -1,4 +1,5 @@
 // The umbrella module: one import for the engine, the data sets, the core and the built-in strategies.
+@_exported public import DeepArcAttacks
 @_exported public import DeepArcCKA
 @_exported public import DeepArcCore
 @_exported public import DeepArcDP

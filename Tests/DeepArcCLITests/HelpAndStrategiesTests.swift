@@ -16,6 +16,7 @@ struct HelpAndStrategiesTests {
         ("train", ["--arch", "--dataset", "--epochs", "--batch-size", "--seed", "--limit", "--out", "--threads", "--format"]),
         ("evaluate", ["--model", "--dataset", "--split", "--format"]),
         ("run", ["--output", "--show-config", "--format"]),
+        ("attack", ["--model", "--dataset", "--method", "--option", "--samples", "--out", "--format"]),
     ]
 
     @Test("each command's help text names its options", arguments: commandOptions)
@@ -43,7 +44,7 @@ struct HelpAndStrategiesTests {
         let result = try CLI.run(["strategies", "--format", "json"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let object = try result.jsonObject()
-        #expect(Set(object.keys) == ["similarity", "partitioner", "deviation", "compressor"])
+        #expect(Set(object.keys) == ["similarity", "partitioner", "deviation", "compressor", "attack"])
         let partitioners = try #require(object["partitioner"] as? [[String: Any]])
         let byName = Dictionary(
             uniqueKeysWithValues: partitioners.compactMap { entry in
@@ -57,7 +58,7 @@ struct HelpAndStrategiesTests {
         let dp = try #require(byName["dp"])
         let dpDefaults = try #require(dp["defaultOptions"] as? [String: Any])
         #expect(dpDefaults["pairs"] as? String == "unordered")
-        for kind in ["similarity", "partitioner", "deviation", "compressor"] {
+        for kind in ["similarity", "partitioner", "deviation", "compressor", "attack"] {
             for entry in object[kind] as? [[String: Any]] ?? [] {
                 #expect(Set(entry.keys) == ["identifier", "summary", "defaultOptions"])
             }

@@ -10,7 +10,7 @@ extension DeepArcCommand {
             discussion: """
                 Options are given to the commands as --option key=value (or in a configuration file); \
                 every option has the default shown here. JSON: {"similarity": [...], "partitioner": [...], \
-                "deviation": [...], "compressor": [...]}, each entry {"identifier", "summary", "defaultOptions"}.
+                "deviation": [...], "compressor": [...], "attack": [...]}, each entry {"identifier", "summary", "defaultOptions"}.
                 """)
 
         @OptionGroup var common: CommonOptions
