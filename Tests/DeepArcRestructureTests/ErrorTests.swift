@@ -23,6 +23,16 @@ struct ErrorTests {
         #expect(SewingAdapter.stride(from: [8], to: [4, 4]) == nil)
     }
 
+    @Test func nonNegativeEndingsAreRecognised() {
+        #expect(SewingAdapter.endsNonNegative(.relu))
+        #expect(SewingAdapter.endsNonNegative(.sequential([.dense(inputs: 2, outputs: 2, bias: true), .relu])))
+        #expect(SewingAdapter.endsNonNegative(.sequential([.relu, .maxPool(size: 2, stride: 2)])))
+        #expect(SewingAdapter.endsNonNegative(.residual(body: [], shortcut: [], postActivation: true)))
+        #expect(!SewingAdapter.endsNonNegative(.residual(body: [.relu], shortcut: [], postActivation: false)))
+        #expect(!SewingAdapter.endsNonNegative(.sequential([.relu, .dense(inputs: 2, outputs: 2, bias: true)])))
+        #expect(!SewingAdapter.endsNonNegative(.sequential([.flatten])))
+    }
+
     @Test func badRequestsThrowNamedErrors() throws {
         let model = try Fixture.resnet()
         let modularization = try Fixture.resnetModularization(of: model)

@@ -37,7 +37,7 @@ struct RemovalTests {
         // 8×8 → 4×4 with a 1×1 window: stride 2.
         let expectedLayer = LayerSpec.sequential([
             .conv2D(inChannels: 16, outChannels: 32, kernel: 1, stride: 2, padding: 0, bias: false),
-            .batchNorm(channels: 32, momentum: 0.1, epsilon: 1e-5),
+            .batchNorm(channels: 32, momentum: 0.1, epsilon: 1e-5), .relu,
         ])
         #expect(result.model.spec.units[3] == ModelSpec.Unit(name: "sew.3-3", layer: expectedLayer))
         #expect(result.model.unitNames == [
@@ -54,7 +54,10 @@ struct RemovalTests {
         let original = try model.copy()
         let modularization = try Fixture.resnetModularization(of: model)
         let samples = try Fixture.images(samples: 64).images
-        let restructurer = Restructurer()
+        var options = RestructuringOptions()
+        options.sewBatchSize = 16
+        options.sewEpochs = 10
+        let restructurer = Restructurer(options: options)
         let plan = try restructurer.plan(model, modularization: modularization, operation: .removeUnits([3]))
         let untrained = try restructurer.assemble(plan, from: model)
         let result = try restructurer.restructure(
@@ -68,7 +71,7 @@ struct RemovalTests {
         #expect(abs(adapter.lossBefore - untrainedLoss) <= 1e-4 * max(1, untrainedLoss))
         #expect(abs(adapter.lossAfter - trainedLoss) <= 1e-4 * max(1, trainedLoss))
         #expect(trainedLoss < 0.5 * untrainedLoss, "trained \(trainedLoss) vs untrained \(untrainedLoss)")
-        #expect(adapter.steps == 10 * 2)
+        #expect(adapter.steps == 10 * 64 / 16)
 
         // Every other unit is bit-identical to the original, running statistics included.
         for (newIndex, oldIndex) in [(0, 0), (1, 1), (2, 2), (4, 4), (5, 5), (6, 6), (7, 7)] {
@@ -113,7 +116,7 @@ struct RemovalTests {
             model, modularization: modularization, operation: .removeUnits([0]), sewingSamples: samples)
         let adapter = try #require(result.report.adapters.first)
         #expect(adapter.layer == .sequential([
-            .conv2D(inChannels: 1, outChannels: 16, kernel: 1, stride: 1, padding: 0, bias: true)
+            .conv2D(inChannels: 1, outChannels: 16, kernel: 1, stride: 1, padding: 0, bias: true), .relu,
         ]))
         // The reported loss is the model's own (which normalises its input) against the stem's output.
         let target = try Fixture.output(model, samples, unit: 0)
@@ -131,10 +134,41 @@ struct RemovalTests {
             model, modularization: modularization, operation: .removeIntraModule(count: nil), sewingSamples: samples)
         let adapter = try #require(result.report.adapters.first)
         #expect(adapter.name == "sew.1-1")
-        #expect(adapter.layer == .sequential([.dense(inputs: 6, outputs: 5, bias: true)]))
+        #expect(adapter.layer == .sequential([.dense(inputs: 6, outputs: 5, bias: true), .relu]))
         #expect(adapter.lossAfter < adapter.lossBefore)
         // Hand counts: dense1 4·6 + 6, dense2 6·5 + 5, head 5·3 + 3; the adapter has dense2's size.
         #expect(result.report.before == .init(units: 3, parameters: 30 + 35 + 18, multiplyAccumulates: 24 + 30 + 15))
         #expect(result.report.after == .init(units: 3, parameters: 30 + 35 + 18, multiplyAccumulates: 24 + 30 + 15))
+    }
+
+    @Test func withoutTheReLUOptionTheAdapterIsTheBareLinearMap() throws {
+        let model = try Fixture.resnet()
+        let modularization = try Fixture.resnetModularization(of: model)
+        var options = RestructuringOptions()
+        options.adapterReLU = false
+        let plan = try Restructurer(options: options).plan(
+            model, modularization: modularization, operation: .removeUnits([5]))
+        #expect(plan.spec.units[5].layer == .sequential([
+            .conv2D(inChannels: 32, outChannels: 64, kernel: 1, stride: 2, padding: 0, bias: false),
+            .batchNorm(channels: 64, momentum: 0.1, epsilon: 1e-5),
+        ]))
+    }
+
+    @Test func aReLUAdapterNeverDoesWorseThanTheSameLinearMapWhenTargetsAreNonNegative() throws {
+        // With targets ≥ 0, |max(p, 0) − t| ≤ |p − t| element by element: check on the trained adapter.
+        let model = try Fixture.resnet()
+        let modularization = try Fixture.resnetModularization(of: model)
+        let samples = try Fixture.images(samples: 32).images
+        let result = try Restructurer().restructure(
+            model, modularization: modularization, operation: .removeUnits([3]), sewingSamples: samples)
+        let target = try Fixture.output(model, samples, unit: 3)
+        #expect(target.scalars.allSatisfy { $0 >= 0 })
+        let input = try Fixture.output(result.model, samples, unit: 2)
+        let adapter = try #require(result.model.units[3] as? Sequential)
+        let linear = Sequential(Array(adapter.layers.dropLast()))
+        let withReLU = Fixture.meanSquaredDifference(try adapter.forward(input, mode: .inference), target)
+        let withoutReLU = Fixture.meanSquaredDifference(try linear.forward(input, mode: .inference), target)
+        #expect(withReLU <= withoutReLU)
+        #expect(abs(withReLU - result.report.adapters[0].lossAfter) <= 1e-4 * max(1, withReLU))
     }
 }

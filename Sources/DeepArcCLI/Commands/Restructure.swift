@@ -13,7 +13,7 @@ extension DeepArcCommand {
                 module keeps its first unit as its interface), --remove-units I,J,… (any units but the head, e.g. \
                 interface units for the inter-module comparison), or --duplicate K (repeat K intra-module units in \
                 Algorithm 2's order). Where a removal changes the shape, a sewing adapter (1×1 convolution + batch \
-                norm, or a dense layer) named sew.<first>-<last> is trained on --sew-samples training samples to \
+                norm, or a dense layer, plus a ReLU when the removed units end in one) named sew.<first>-<last> is trained on --sew-samples training samples to \
                 imitate the removed units (L2 loss, everything else frozen). --finetune-epochs then trains the \
                 whole model. Both models are evaluated on the test split; the checkpoint is written only when \
                 everything succeeded.
@@ -69,6 +69,9 @@ extension DeepArcCommand {
 
         @Flag(inversion: .prefixedNo, help: "Batch normalisation after an image adapter's 1×1 convolution.")
         var adapterBatchNorm = true
+
+        @Flag(inversion: .prefixedNo, help: "End an adapter in a ReLU when the removed units' output ends in one.")
+        var adapterRelu = true
 
         @Option(help: "Epochs of fine-tuning the whole restructured model on the training split.")
         var finetuneEpochs: Int = 0
@@ -146,6 +149,7 @@ extension DeepArcCommand {
             }
             options.sewOptimizer = optimizer
             options.adapterBatchNorm = adapterBatchNorm
+            options.adapterReLU = adapterRelu
             options.fineTuneEpochs = finetuneEpochs
             options.fineTuning.learningRate = finetuneLearningRate
             options.fineTuning.seed = seed
@@ -173,6 +177,16 @@ extension DeepArcCommand {
             let partitionerStrategy = try registry.partitioners.make(configuration.partitioner)
 
             let (network, metadata) = try Checkpoint.load(from: model)
+            if case .removeUnits(let units) = operation {
+                // Indices the model cannot have fail before any data is read.
+                if let bad = units.first(where: { $0 < 0 || $0 >= network.unitCount }) {
+                    throw RestructuringError.unitOutOfRange(unit: bad, unitCount: network.unitCount)
+                }
+                if units.contains(network.unitCount - 1) {
+                    throw RestructuringError.removesHead(
+                        unit: network.unitCount - 1, name: network.unitNames[network.unitCount - 1])
+                }
+            }
             let source = try DatasetSource(parsing: data.dataset, dataDirectory: data.dataDir)
             let train = try source.load(split: .train, limit: data.limit)
             let test = try source.load(split: .test, limit: data.limit)
@@ -186,8 +200,10 @@ extension DeepArcCommand {
             let modularization = try Modularizer(similarity: metricStrategy, partitioner: partitionerStrategy)
                 .modularize(network, samples: images)
             progress.line(
-                "\(modularization.architecture.moduleCount) modules, modularity \(modularization.architecture.modularity); "
-                    + "Algorithm 2's order: \(modularization.removalOrderUnits)")
+                String(
+                    format: "%d modules, modularity %.2f; Algorithm 2's order: %@",
+                    modularization.architecture.moduleCount, modularization.architecture.modularity,
+                    "\(modularization.removalOrderUnits)"))
 
             let restructurer = Restructurer(options: options)
             let plan = try restructurer.plan(network, modularization: modularization, operation: operation)

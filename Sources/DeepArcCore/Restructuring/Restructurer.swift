@@ -12,7 +12,7 @@ import Foundation
 /// let modularization = try Modularizer(similarity: cka, partitioner: greedy).modularize(model, samples: images)
 /// let result = try Restructurer().restructure(
 ///     model, modularization: modularization, operation: .removeIntraModule(count: nil),
-///     sewingSamples: train.images.slice(batch: 0..<1000), evaluation: test)
+///     sewingSamples: try train.images.slice(batch: 0..<1000), evaluation: test)
 /// try Checkpoint.save(result.model, to: "thin.safetensors")
 /// ```
 ///
@@ -21,7 +21,9 @@ import Foundation
 /// named `sew.<first>-<last>`, trained alone (everything else frozen) to map what the restructured
 /// model feeds it — the output of the kept unit before the span — to the span's output in the
 /// original model, by mean squared error on the sewing samples. Adapters are sewn in model order,
-/// so a later adapter sees the earlier ones' outputs.
+/// so a later adapter sees the earlier ones' outputs. When the span's last unit ends in a ReLU the
+/// adapter ends in one too (``RestructuringOptions/adapterReLU``): the targets are then ≥ 0, and
+/// clipping at 0 can only bring a prediction closer.
 public struct Restructurer {
     /// A restructured model and what was done to it.
     public struct Result {
@@ -146,8 +148,10 @@ public struct Restructurer {
         for (index, unit) in spec.units.enumerated() {
             if let span = spanByStart[index], span.needsAdapter {
                 let label = Self.describe(span, in: spec)
+                let relu = options.adapterReLU && SewingAdapter.endsNonNegative(spec.units[span.last].layer)
                 let layer = try SewingAdapter.layer(
-                    from: span.inputShape, to: span.outputShape, batchNorm: options.adapterBatchNorm, units: label)
+                    from: span.inputShape, to: span.outputShape, batchNorm: options.adapterBatchNorm, relu: relu,
+                    units: label)
                 units.append(
                     ModelSpec.Unit(name: Self.uniqueName("sew.\(span.first)-\(span.last)", in: &names), layer: layer))
                 origins.append(.adapter(span))

@@ -28,7 +28,8 @@ public enum RestructuringError: Error, Equatable, Sendable, CustomStringConverti
         case .nothingToDo(let reason):
             return "nothing to restructure: \(reason)"
         case .tooFewUnits(let operation, let requested, let available):
-            return "cannot \(operation) \(requested) unit(s): the semantic architecture offers only \(available)"
+            let kind = operation == "duplicate" ? "shape-preserving intra-module" : "intra-module"
+            return "cannot \(operation) \(requested) unit(s): the semantic architecture offers only \(available) \(kind) unit(s)"
         case .cannotSew(let units, let reason):
             return "the removal of \(units) cannot be sewn: \(reason)"
         case .modularizationMismatch(let reason):

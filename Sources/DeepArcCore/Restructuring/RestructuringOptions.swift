@@ -19,13 +19,16 @@ public struct RestructuringOptions: Codable, Sendable, Equatable {
     /// Samples per sewing step.
     public var sewBatchSize: Int = 32
     /// The sewing learning rate.
-    public var sewLearningRate: Float = 0.01
+    public var sewLearningRate: Float = 0.03
     /// The sewing optimizer.
     public var sewOptimizer: SewingOptimizer = .adam
     /// Whether an image adapter is a bias-free 1×1 convolution followed by batch normalisation
     /// (`true`) or a 1×1 convolution with a bias (`false`). Flat adapters are always a dense layer
     /// with a bias.
     public var adapterBatchNorm: Bool = true
+    /// Whether an adapter ends in a ReLU when the removed span's output does (its last unit ends
+    /// in a ReLU, so every target value is ≥ 0).
+    public var adapterReLU: Bool = true
     /// Epochs of fine-tuning the whole restructured model (0: none).
     public var fineTuneEpochs: Int = 0
     /// The fine-tuning recipe; its `epochs` is replaced by ``fineTuneEpochs``. The default is SGD
@@ -48,8 +51,8 @@ public struct RestructuringOptions: Codable, Sendable, Equatable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case sewEpochs, sewBatchSize, sewLearningRate, sewOptimizer, adapterBatchNorm, fineTuneEpochs, fineTuning, seed
-        case batchSize
+        case sewEpochs, sewBatchSize, sewLearningRate, sewOptimizer, adapterBatchNorm, adapterReLU, fineTuneEpochs
+        case fineTuning, seed, batchSize
     }
 
     /// Decodes possibly partial options; missing fields take their defaults.
@@ -64,6 +67,7 @@ public struct RestructuringOptions: Codable, Sendable, Equatable {
         sewLearningRate = try container.decodeIfPresent(Float.self, forKey: .sewLearningRate) ?? defaults.sewLearningRate
         sewOptimizer = try container.decodeIfPresent(SewingOptimizer.self, forKey: .sewOptimizer) ?? defaults.sewOptimizer
         adapterBatchNorm = try container.decodeIfPresent(Bool.self, forKey: .adapterBatchNorm) ?? defaults.adapterBatchNorm
+        adapterReLU = try container.decodeIfPresent(Bool.self, forKey: .adapterReLU) ?? defaults.adapterReLU
         fineTuneEpochs = try container.decodeIfPresent(Int.self, forKey: .fineTuneEpochs) ?? defaults.fineTuneEpochs
         fineTuning = try container.decodeIfPresent(TrainingConfiguration.self, forKey: .fineTuning) ?? defaults.fineTuning
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed

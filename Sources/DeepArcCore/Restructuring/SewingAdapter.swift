@@ -11,6 +11,10 @@ public import DeepArcNN
 /// - Flat `[Fin] → [Fout]`: a dense layer with a bias.
 /// - Image → flat: flatten, then a dense layer with a bias.
 ///
+/// With `relu`, the adapter ends in a ReLU. ``Restructurer`` asks for one when the removed span's
+/// output is never negative (its last unit ends in a ReLU, see ``endsNonNegative(_:)``): the
+/// target then is ≥ 0, and clipping the prediction at 0 can only bring it closer.
+///
 /// A span that enlarges the feature map, turns flat features into an image, or needs strides that
 /// differ between height and width cannot be sewn.
 public enum SewingAdapter {
@@ -36,12 +40,42 @@ public enum SewingAdapter {
 
     /// The adapter's layer description for a span taking `input` to `output` (per-sample shapes).
     /// - Parameters:
+    ///   - relu: end the adapter with a ReLU.
     ///   - batchNorm: for image adapters, a bias-free convolution followed by batch normalisation
     ///     (`true`) or a convolution with a bias (`false`).
     ///   - units: the removed units, for the error message (e.g. `units 7...9 (stage2.block1 … stage2.block3)`).
     /// - Throws: ``RestructuringError/cannotSew(units:reason:)`` when no adapter of this family fits.
-    public static func layer(from input: [Int], to output: [Int], batchNorm: Bool = true, units: String = "the span")
-        throws(RestructuringError) -> LayerSpec
+    public static func layer(
+        from input: [Int], to output: [Int], batchNorm: Bool = true, relu: Bool = false, units: String = "the span"
+    ) throws(RestructuringError) -> LayerSpec {
+        let base = try linearLayers(from: input, to: output, batchNorm: batchNorm, units: units)
+        return .sequential(relu ? base + [.relu] : base)
+    }
+
+    /// Whether every output of a layer described by `spec` is ≥ 0 whatever its input: it ends in a
+    /// ReLU (possibly followed by pooling, flattening or dropout), or is a residual block with a
+    /// ReLU after the addition.
+    public static func endsNonNegative(_ spec: LayerSpec) -> Bool {
+        switch spec {
+        case .relu:
+            return true
+        case .residual(_, _, let postActivation):
+            return postActivation
+        case .sequential(let layers):
+            for layer in layers.reversed() {
+                switch layer {
+                case .maxPool, .avgPool, .globalAvgPool, .flatten, .dropout: continue
+                default: return endsNonNegative(layer)
+                }
+            }
+            return false
+        default:
+            return false
+        }
+    }
+
+    private static func linearLayers(from input: [Int], to output: [Int], batchNorm: Bool, units: String)
+        throws(RestructuringError) -> [LayerSpec]
     {
         guard input.allSatisfy({ $0 > 0 }), output.allSatisfy({ $0 > 0 }), !input.isEmpty, !output.isEmpty else {
             throw .cannotSew(units: units, reason: "shapes \(input) → \(output) must have positive dimensions")
@@ -57,17 +91,16 @@ public enum SewingAdapter {
             let convolution = LayerSpec.conv2D(
                 inChannels: input[0], outChannels: output[0], kernel: 1, stride: stride, padding: 0, bias: !batchNorm)
             return batchNorm
-                ? .sequential([convolution, .batchNorm(channels: output[0], momentum: 0.1, epsilon: 1e-5)])
-                : .sequential([convolution])
+                ? [convolution, .batchNorm(channels: output[0], momentum: 0.1, epsilon: 1e-5)] : [convolution]
         case (1, 1):
-            return .sequential([.dense(inputs: input[0], outputs: output[0], bias: true)])
+            return [.dense(inputs: input[0], outputs: output[0], bias: true)]
         case (_, 1):
             let (features, overflow) = input.reduce((1, false)) { partial, dimension in
                 let (product, overflowed) = partial.0.multipliedReportingOverflow(by: dimension)
                 return (product, partial.1 || overflowed)
             }
             guard !overflow else { throw .cannotSew(units: units, reason: "input shape \(input) is too large") }
-            return .sequential([.flatten, .dense(inputs: features, outputs: output[0], bias: true)])
+            return [.flatten, .dense(inputs: features, outputs: output[0], bias: true)]
         default:
             throw .cannotSew(units: units, reason: "no adapter maps shape \(input) to shape \(output)")
         }
