@@ -379,6 +379,9 @@ public struct Restructurer {
             throw .modularizationMismatch(
                 reason: "it maps \(modularization.unitIndices.count) units to \(modularization.architecture.layerCount) layers")
         }
+        guard zip(modularization.unitIndices, modularization.unitIndices.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw .modularizationMismatch(reason: "its unit indices \(modularization.unitIndices) are not ascending")
+        }
         for (unit, name) in zip(modularization.unitIndices, modularization.unitNames) {
             guard unit >= 0, unit < model.unitCount else {
                 throw .modularizationMismatch(reason: "it names unit \(unit), the model has \(model.unitCount) units")
