@@ -11,8 +11,8 @@ public struct DeepArcCommand: AsyncParsableCommand {
         abstract: "Recover, shrink and repair the semantic architecture of trained neural networks (DeepArc).",
         version: "0.1.0",
         subcommands: [
-            Run.self, Train.self, Evaluate.self, Modularize.self, Similarity.self, PartitionCommand.self, Strategies.self,
-            Benchmark.self, Attack.self,
+            Run.self, Train.self, Evaluate.self, Modularize.self, Similarity.self, PartitionCommand.self,
+            Strategies.self, Restructure.self, Attack.self, Benchmark.self,
         ]
     )
 
