@@ -92,6 +92,25 @@ struct PrunePlanCommandTests {
         #expect(abs((try result.jsonObject()["totalSparsity"] as? Double ?? -1) - (1 - Double(kept) / Double(total))) < 1e-12)
     }
 
+    @Test("help of prune-plan and compress names the contract's options and exits 0")
+    func help() throws {
+        let expected: [(String, [String])] = [
+            ("prune-plan", ["--weights", "--method", "--sparsity", "--option", "--format"]),
+            (
+                "compress",
+                [
+                    "--model", "--dataset", "--method", "--option", "--amount-per-round", "--max-rounds",
+                    "--max-accuracy-drop", "--epochs-per-round", "--deeparc", "--compare", "--out", "intra-module",
+                ]
+            ),
+        ]
+        for (command, options) in expected {
+            let result = try CLI.run([command, "--help"])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            for option in options { #expect(result.stdout.contains(option), "\(command) --help lacks \(option)") }
+        }
+    }
+
     @Test("--option reaches the compressor: an ignored layer keeps every weight")
     func optionsPassThrough() throws {
         let directory = try TemporaryDirectory()
