@@ -1,0 +1,54 @@
+public import DeepArcNN
+
+/// The result of one retraining run: the retrained model and a summary of the run.
+public struct RetrainingOutcome {
+    /// The retrained model (a copy; the input model is left unchanged).
+    public let model: Model
+    /// What happened during the run.
+    public let summary: RetrainingSummary
+}
+
+/// A summary of one retraining run (modular or full), for reports.
+public struct RetrainingSummary: Sendable, Codable, Equatable {
+    /// One epoch's means over its samples.
+    public struct Epoch: Sendable, Codable, Equatable {
+        /// The epoch (1-based).
+        public var epoch: Int
+        /// Mean α·CE + β·Dev.
+        public var loss: Double
+        /// Mean cross-entropy.
+        public var crossEntropy: Double
+        /// Mean deviation of the D′ rows.
+        public var deviation: Double
+        /// Training accuracy on D ∪ D′ (training-mode forward).
+        public var accuracy: Double
+        /// Wall time of the epoch.
+        public var seconds: Double
+    }
+
+    /// Whether every unit trained (the baseline) rather than the modules' units.
+    public var full: Bool
+    /// The retrained modules and where the deviation was measured.
+    public var scope: RetrainingScope
+    /// α in effect.
+    public var alpha: Double
+    /// β in effect (see ``ModularRetrainer/Options/effectiveBeta(for:)``).
+    public var beta: Double
+    /// The units that trained, ascending.
+    public var trainedUnits: [Int]
+    /// The number of scalar parameters that trained (running statistics excluded).
+    public var trainedParameterCount: Int
+    /// The first unit that ran forward during training (0 for the baseline).
+    public var startUnit: Int
+    /// Whether the frozen prefix's outputs were computed once and cached (false for the baseline,
+    /// when the prefix is empty, when caching is off or when the cache would be too large).
+    public var prefixCached: Bool
+    /// Wall time of computing the prefix cache (included in ``seconds``).
+    public var cacheSeconds: Double
+    /// Wall time of the whole run: fitting the deviation, the cache and every epoch.
+    public var seconds: Double
+    /// Per-epoch means.
+    public var epochs: [Epoch]
+    /// The total loss of every step, in order.
+    public var stepLosses: [Double]
+}

@@ -1,0 +1,144 @@
+import DeepArcCore
+import DeepArcData
+import DeepArcDeviation
+import DeepArcNN
+import DeepArcTensor
+import Testing
+
+@Suite("Modular retraining")
+struct ModularRetrainerTests {
+    /// resnet8 units: 0 stem, 1 stage1.block1, 2 stage2.block1, 3 stage3.block1, 4 head.
+    static let resnetModules: [[Int]] = [[0], [1], [2], [3]]
+
+    @Test("frozen units keep weights and batch-norm running statistics bit for bit")
+    func frozenUnitsUnchanged() throws {
+        let model = try makeResNet8()
+        let images = try tinyImages()
+        try train(model, on: images, epochs: 1)
+        let data = try pairedData(images, noise: 0.3)
+        let before = snapshot(model)
+        let retrainer = try ModularRetrainer(measure: ExplicitDeviation(options: .init()), options: quickOptions())
+        let outcome = try retrainer.retrain(
+            model, scope: RetrainingScope.modules([2], of: Self.resnetModules), data: data)
+        let after = snapshot(outcome.model)
+
+        #expect(snapshot(model) == before, "the input model is left unchanged")
+        #expect(outcome.summary.startUnit == 2)
+        #expect(outcome.summary.prefixCached)
+        #expect(outcome.summary.trainedUnits == [2])
+        for (name, value) in before where !belongs(name, to: 2) {
+            #expect(after[name] == value, "\(name) changed although its unit is frozen")
+        }
+        let trainedNames = before.keys.filter { belongs($0, to: 2) }
+        let changedWeights = trainedNames.filter { $0.hasSuffix("weight") && after[$0] != before[$0] }
+        let changedStatistics = trainedNames.filter { $0.hasSuffix("runningMean") && after[$0] != before[$0] }
+        #expect(!changedWeights.isEmpty, "the retrained module's weights moved")
+        #expect(!changedStatistics.isEmpty, "the retrained module's running statistics follow its new weights")
+        // Every parameter of the retrained model is trainable again, as in the input model.
+        #expect(outcome.model.trainableParameterCount == model.trainableParameterCount)
+    }
+
+    @Test("a training-mode forward pass would move a frozen unit's statistics (the test above can fail)")
+    func trainingForwardMovesStatistics() throws {
+        let model = try makeResNet8()
+        let images = try tinyImages()
+        let before = snapshot(model)
+        _ = try model.forward(images.images, mode: .training)
+        let after = snapshot(model)
+        #expect(after.keys.contains { belongs($0, to: 3) && $0.hasSuffix("runningMean") && after[$0] != before[$0] })
+    }
+
+    @Test("the cached prefix gives the same losses as recomputing it for every batch")
+    func cachedPrefixMatchesRecomputation() throws {
+        let model = try makeResNet8()
+        let images = try tinyImages()
+        try train(model, on: images, epochs: 1)
+        let data = try pairedData(images, noise: 0.3)
+        var cachedOptions = quickOptions(epochs: 2)
+        cachedOptions.cachePrefix = true
+        var recomputedOptions = cachedOptions
+        recomputedOptions.cachePrefix = false
+        let scope = try RetrainingScope.modules([2], of: Self.resnetModules)
+        let measure = try ExplicitDeviation(options: .init())
+        let cached = try ModularRetrainer(measure: measure, options: cachedOptions).retrain(
+            model, scope: scope, data: data)
+        let recomputed = try ModularRetrainer(measure: measure, options: recomputedOptions)
+            .retrain(model, scope: scope, data: data)
+        #expect(cached.summary.prefixCached)
+        #expect(!recomputed.summary.prefixCached)
+        #expect(cached.summary.stepLosses.count == recomputed.summary.stepLosses.count)
+        #expect(cached.summary.stepLosses.count == 2 * 6)  // 96 samples in batches of 16
+        for (a, b) in zip(cached.summary.stepLosses, recomputed.summary.stepLosses) {
+            #expect(abs(a - b) <= 1e-5 * max(1, abs(a)), "\(a) vs \(b)")
+        }
+        // A cache that would exceed the limit falls back to recomputation.
+        var tiny = cachedOptions
+        tiny.maximumCacheBytes = 16
+        let limited = try ModularRetrainer(measure: measure, options: tiny).retrain(model, scope: scope, data: data)
+        #expect(!limited.summary.prefixCached)
+        #expect(limited.summary.stepLosses == recomputed.summary.stepLosses)
+    }
+
+    @Test("full retraining trains every unit with the same batches; modular trains one module")
+    func fullRetrainingTrainsEverything() throws {
+        let (model, trainSet, _) = try trainedMLP()
+        let data = try pairedData(trainSet.prefix(64))
+        let retrainer = try ModularRetrainer(measure: ExplicitDeviation(options: .init()), options: quickOptions())
+        let scope = try RetrainingScope.modules([1], of: [[0], [1], [2]])
+        let full = try retrainer.retrain(model, scope: scope.fullModel, data: data)
+        let modular = try retrainer.retrain(model, scope: scope, data: data)
+        let before = snapshot(model)
+        let afterFull = snapshot(full.model)
+        for unit in 0..<model.unitCount {
+            #expect(
+                before.keys.contains { belongs($0, to: unit) && afterFull[$0] != before[$0] }, "unit \(unit) trained")
+        }
+        #expect(full.summary.trainedParameterCount == model.parameterCount)
+        #expect(full.summary.trainedUnits == [0, 1, 2, 3])
+        #expect(full.summary.startUnit == 0)
+        #expect(!full.summary.prefixCached)
+        // dense2 is an 8 × 8 matrix and 8 biases.
+        #expect(modular.summary.trainedParameterCount == 8 * 8 + 8)
+        #expect(modular.summary.stepLosses.count == full.summary.stepLosses.count)
+        // The first step sees the same batch and the same weights, so the same loss.
+        let first = (try #require(modular.summary.stepLosses.first), try #require(full.summary.stepLosses.first))
+        #expect(abs(first.0 - first.1) <= 1e-6 * max(1, abs(first.0)))
+    }
+
+    @Test("several retrained modules: the units between them stay frozen")
+    func severalModules() throws {
+        let (model, trainSet, _) = try trainedMLP()
+        let data = try pairedData(trainSet.prefix(64))
+        let retrainer = try ModularRetrainer(measure: ExplicitDeviation(options: .init()), options: quickOptions())
+        let scope = try RetrainingScope.modules([2, 0], of: [[0], [1], [2]])
+        #expect(scope.modules == [0, 2])
+        #expect(scope.deviationUnits == [0, 2])
+        let outcome = try retrainer.retrain(model, scope: scope, data: data)
+        let before = snapshot(model)
+        let after = snapshot(outcome.model)
+        #expect(outcome.summary.trainedUnits == [0, 2])
+        for (name, value) in before where belongs(name, to: 1) || belongs(name, to: 3) {
+            #expect(after[name] == value, "\(name) is frozen")
+        }
+        #expect(before.keys.contains { belongs($0, to: 0) && after[$0] != before[$0] })
+        #expect(before.keys.contains { belongs($0, to: 2) && after[$0] != before[$0] })
+    }
+
+    @Test("retraining fits the new samples better than the model did")
+    func retrainingHelps() throws {
+        let (model, trainSet, _) = try trainedMLP()
+        let clean = trainSet.prefix(128)
+        let data = try ReadaptionData(
+            original: clean, new: fgsm(model, clean, epsilon: 1.5), sources: Array(0..<clean.count))
+        let before = try accuracy(of: model, on: data.new)
+        var options = quickOptions(epochs: 15, batchSize: 32, alpha: 1, beta: 0.5)
+        options.learningRate = 0.05
+        let retrainer = try ModularRetrainer(measure: ExplicitDeviation(options: .init()), options: options)
+        let outcome = try retrainer.retrain(
+            model, scope: RetrainingScope.modules([1], of: [[0], [1], [2]]), data: data)
+        let after = try accuracy(of: outcome.model, on: data.new)
+        #expect(after > before, "accuracy on D′ \(before) → \(after)")
+        let losses = outcome.summary.epochs.map(\.loss)
+        #expect(try #require(losses.last) < (try #require(losses.first)))
+    }
+}
