@@ -112,9 +112,9 @@ enum ConvolutionKernels {
     /// `[samples, channels, plane]`, adding `bias[c]` when given. Parallel over samples.
     static func scatter(
         _ matrix: UnsafePointer<Float>, rowStride: Int, samples: Int, channels: Int, plane: Int,
-        bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>
+        bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, parallel: Bool = true
     ) {
-        parallelFor(iterations: samples, workPerIteration: channels * plane) { n in
+        parallelFor(iterations: samples, workPerIteration: parallel ? channels * plane : 0) { n in
             for c in 0..<channels {
                 let source = matrix + c * rowStride + n * plane
                 let target = output + (n * channels + c) * plane
@@ -132,9 +132,9 @@ enum ConvolutionKernels {
     /// matrix with row stride `rowStride`. Parallel over samples.
     static func gather(
         _ input: UnsafePointer<Float>, samples: Int, channels: Int, plane: Int,
-        into matrix: UnsafeMutablePointer<Float>, rowStride: Int
+        into matrix: UnsafeMutablePointer<Float>, rowStride: Int, parallel: Bool = true
     ) {
-        parallelFor(iterations: samples, workPerIteration: channels * plane) { n in
+        parallelFor(iterations: samples, workPerIteration: parallel ? channels * plane : 0) { n in
             for c in 0..<channels {
                 (matrix + c * rowStride + n * plane).update(from: input + (n * channels + c) * plane, count: plane)
             }
