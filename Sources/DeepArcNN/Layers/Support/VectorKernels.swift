@@ -125,7 +125,7 @@ enum VectorKernels {
         var index = 0
         while index + 16 <= count {
             let d = load(x + index) - m
-            accumulator.addProduct(d, d)
+            accumulator += d * d  // no FMA in the baseline x86-64 target: addProduct calls fmaf
             index += 16
         }
         var total = accumulator.sum()
@@ -149,7 +149,7 @@ enum VectorKernels {
         while index + 16 <= count {
             let gv = load(g + index)
             sumG += gv
-            sumGX.addProduct(gv, load(x + index) - m)
+            sumGX += gv * (load(x + index) - m)
             index += 16
         }
         var totalG = sumG.sum()
