@@ -113,8 +113,31 @@ extension Conv2D {
         let tasks = (batch + samples - 1) / samples
         let workers = Self.workerCount(tasks: tasks)
         let weightCount = outChannels * rows
-        let columnsCount = rows * samples * plane
-        let gradientCount = outChannels * samples * plane
+        // Stride-1 "same" convolutions get dx as a forward convolution of dY with the flipped,
+        // transposed kernel (im2col of dY + one GEMM, no zero-fill, no col2im).
+        let k = g.kernel
+        let transposed: ConvolutionGeometry? =
+            dx != nil && !pointwise && g.stride == 1 && g.outputHeight == g.height && g.outputWidth == g.width
+            ? ConvolutionGeometry(
+                channels: outChannels, height: g.outputHeight, width: g.outputWidth, kernel: k, stride: 1,
+                padding: g.padding)
+            : nil
+        let transposedRows = outChannels * k * k
+        let columnsCount = max(rows, transposed == nil ? 0 : transposedRows) * samples * plane
+        let gradientCount = max(outChannels, transposed == nil ? 0 : inChannels) * samples * plane
+        let flipped = UnsafeMutablePointer<Float>.allocate(capacity: transposed == nil ? 1 : inChannels * transposedRows)
+        defer { flipped.deallocate() }
+        if transposed != nil {
+            // flipped[c, (o, k−1−i, k−1−j)] = w[o, c, i, j]
+            let area = k * k
+            for o in 0..<outChannels {
+                for c in 0..<inChannels {
+                    let source = w + (o * inChannels + c) * area
+                    let target = flipped + c * transposedRows + o * area
+                    for t in 0..<area { target[area - 1 - t] = source[t] }
+                }
+            }
+        }
 
         // One weight-gradient accumulator per worker.
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : workers * weightCount)
@@ -154,7 +177,22 @@ extension Conv2D {
             }
             if let dx {
                 let target = dx + first * g.inputSample
-                if pointwise {
+                if let transposed {
+                    for j in 0..<count {
+                        ConvolutionKernels.im2col(
+                            dy + (first + j) * outChannels * plane, geometry: transposed, into: scratch + j * plane,
+                            rowStride: width)
+                    }
+                    let product = count == 1 ? target : scratch + columnsCount
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: inChannels, n: width, k: transposedRows,
+                        a: flipped, lda: transposedRows, b: scratch, ldb: width, c: product, ldc: width)
+                    if count > 1 {
+                        ConvolutionKernels.scatter(
+                            product, rowStride: width, samples: count, channels: inChannels, plane: plane, bias: nil,
+                            into: target, parallel: false)
+                    }
+                } else if pointwise {
                     // dx[n][C, HW] = Wᵀ[C, out] × dY[n][out, HW], written in place.
                     BLAS.sgemm(
                         transposeA: true, transposeB: false, m: rows, n: width, k: outChannels,
