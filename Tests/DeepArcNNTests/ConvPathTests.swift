@@ -7,9 +7,9 @@ import Testing
 @Suite("Conv2D execution paths")
 struct ConvPathTests {
     static let cases: [ConvCase] = [
-        ConvCase(3, 5, k: 3, s: 1, p: 1, bias: true, input: [7, 3, 9, 8]),
-        ConvCase(4, 6, k: 3, s: 2, p: 1, bias: false, input: [5, 4, 9, 9]),
-        ConvCase(4, 6, k: 1, s: 2, p: 0, bias: false, input: [6, 4, 8, 7]),
+        ConvCase(3, 5, k: 3, s: 1, p: 1, bias: true, input: [5, 3, 6, 6]),
+        ConvCase(4, 6, k: 3, s: 2, p: 1, bias: false, input: [4, 4, 7, 7]),
+        ConvCase(4, 6, k: 1, s: 2, p: 0, bias: false, input: [5, 4, 6, 6]),
         // 1×1, stride 1, planes of 256 positions: the im2col-free pointwise path.
         ConvCase(3, 4, k: 1, s: 1, p: 0, bias: true, input: [3, 3, 16, 16]),
     ]
@@ -41,8 +41,9 @@ struct ConvPathTests {
         ConvTestSupport.expectClose(a.1.scalars, b.1.scalars, "weight gradient")
         if let biasA = a.2, let biasB = b.2 { ConvTestSupport.expectClose(biasA.scalars, biasB.scalars, "bias gradient") }
         ConvTestSupport.expectClose(a.3.scalars, b.3.scalars, "input gradient")
-        // And the sample-parallel path against finite differences (once per case).
-        guard samplesPerTask == 2 else { return }
+        // And the sample-parallel path against finite differences (once per case; the pointwise
+        // case's input is too large to difference quickly, and it matched the chunked path above).
+        guard samplesPerTask == 2, config.inputShape[2] < 16 else { return }
         for comparison in try ConvTestSupport.gradientCheck(parallel, input: input) {
             ConvTestSupport.expectAgreement(comparison)
         }

@@ -247,7 +247,12 @@ public final class BatchNorm: Layer {
     }
 
     private func inferenceForward(_ input: Tensor, layout: ChannelLayout) -> Tensor {
-        // Folded form y = a·x + b with a = γ/√(var + ε), b = β − a·mean.
+        let (scales, shifts) = inferenceAffine()
+        return applyAffine(input, scales: scales, shifts: shifts, layout: layout)
+    }
+
+    /// The inference map in folded form y = a·x + b with a = γ/√(var + ε), b = β − a·mean.
+    private func inferenceAffine() -> (scales: [Float], shifts: [Float]) {
         var scales = [Float](repeating: 0, count: channels)
         var shifts = [Float](repeating: 0, count: channels)
         let epsilon = Double(self.epsilon)
@@ -260,7 +265,16 @@ public final class BatchNorm: Layer {
             scales[channel] = Float(scale)
             shifts[channel] = Float(beta[channel] - scale * mean[channel])
         }
-        return applyAffine(input, scales: scales, shifts: shifts, layout: layout)
+        return (scales, shifts)
+    }
+
+    /// This layer's inference map (followed by a ReLU when `relu` is set) as an epilogue for the
+    /// convolution before it, or `nil` when a parameter has been replaced by one of another shape
+    /// (the unfused forward then reports it).
+    func inferenceEpilogue(relu: Bool) -> ChannelEpilogue? {
+        guard (try? checkParameterShapes()) != nil else { return nil }
+        let (scales, shifts) = inferenceAffine()
+        return ChannelEpilogue(scales: scales, shifts: shifts, relu: relu)
     }
 
     /// y = scales[c]·x + shifts[c] per channel.

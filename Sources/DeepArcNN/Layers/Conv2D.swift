@@ -153,6 +153,12 @@ public final class Conv2D: Layer {
     /// Convolves a batch `[N, inChannels, H, W]`. In training mode the input is cached for backward.
     /// - Throws: ``NNError/shapeMismatch(layer:expected:actual:)`` when the input does not fit.
     public func forward(_ input: Tensor, mode: ForwardMode) throws(NNError) -> Tensor {
+        try forward(input, mode: mode, epilogue: nil)
+    }
+
+    /// The forward pass, with `epilogue` (a folded batch normalisation and ReLU) applied to each
+    /// task's output while it is in cache.
+    func forward(_ input: Tensor, mode: ForwardMode, epilogue: ChannelEpilogue?) throws(NNError) -> Tensor {
         try checkParameterShapes(gradients: false)
         let g = try geometry(for: input.shape)
         let batch = input.shape[0]
@@ -167,7 +173,7 @@ public final class Conv2D: Layer {
                         withOptionalPointer(bias?.value) { b in
                             // Non-empty: batch > 0 and every dimension was checked positive.
                             guard let x = x.baseAddress, let w = w.baseAddress, let y = out.baseAddress else { return }
-                            forwardKernel(x: x, w: w, b: b, y: y, batch: batch, g: g)
+                            forwardKernel(x: x, w: w, b: b, y: y, batch: batch, g: g, epilogue: epilogue)
                         }
                     }
                 }
@@ -292,12 +298,20 @@ public final class Conv2D: Layer {
 
     private func forwardKernel(
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
-        batch: Int, g: ConvolutionGeometry
+        batch: Int, g: ConvolutionGeometry, epilogue: ChannelEpilogue?
     ) {
         let plane = g.outputPlane
         if usesSampleParallel(batch: batch) {
-            sampleParallelForward(x: x, w: w, b: b, y: y, batch: batch, g: g, pointwise: usesPointwiseDirect(g))
+            sampleParallelForward(
+                x: x, w: w, b: b, y: y, batch: batch, g: g, pointwise: usesPointwiseDirect(g), epilogue: epilogue)
             return
+        }
+        defer {
+            if let epilogue {
+                ConvolutionKernels.parallelFor(iterations: batch, workPerIteration: outChannels * plane) { n in
+                    epilogue.apply(to: y + n * outChannels * plane, samples: 1, channels: outChannels, plane: plane)
+                }
+            }
         }
         if usesPointwiseDirect(g) {
             // y[n] = W[out, C] × x[n][C, H·W], written straight into NCHW.

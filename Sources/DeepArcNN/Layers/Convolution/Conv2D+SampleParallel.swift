@@ -54,7 +54,7 @@ extension Conv2D {
     /// Forward on the sample-parallel path (see the extension's documentation).
     func sampleParallelForward(
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
-        batch: Int, g: ConvolutionGeometry, pointwise: Bool
+        batch: Int, g: ConvolutionGeometry, pointwise: Bool, epilogue: ChannelEpilogue?
     ) {
         let plane = g.outputPlane
         let rows = g.columnRows
@@ -96,6 +96,7 @@ extension Conv2D {
                     product, rowStride: width, samples: count, channels: outChannels, plane: plane, bias: b,
                     into: outputStart, parallel: false)
             }
+            epilogue?.apply(to: outputStart, samples: count, channels: outChannels, plane: plane)
         }
     }
 

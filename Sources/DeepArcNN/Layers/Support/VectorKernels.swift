@@ -204,3 +204,29 @@ enum VectorKernels {
         }
     }
 }
+
+// MARK: - Per-channel epilogue
+
+/// A per-channel affine map y = scales[c]·x + shifts[c], optionally followed by a ReLU, applied to
+/// a convolution's output while it is still in cache (inference-mode batch normalisation folded
+/// into the preceding convolution).
+struct ChannelEpilogue {
+    var scales: [Float]
+    var shifts: [Float]
+    var relu: Bool
+
+    /// Applies the map in place to `samples` NCHW samples of `channels` planes of `plane` values.
+    func apply(to data: UnsafeMutablePointer<Float>, samples: Int, channels: Int, plane: Int) {
+        scales.withUnsafeBufferPointer { a in
+            shifts.withUnsafeBufferPointer { b in
+                for n in 0..<samples {
+                    for c in 0..<channels {
+                        let target = data + (n * channels + c) * plane
+                        VectorKernels.affine(
+                            UnsafePointer(target), scale: a[c], shift: b[c], into: target, count: plane, relu: relu)
+                    }
+                }
+            }
+        }
+    }
+}
