@@ -1,4 +1,5 @@
 internal import COpenBLAS
+import Synchronization
 
 /// Thin, typed entry points into OpenBLAS for kernels that work on raw buffers.
 ///
@@ -114,6 +115,30 @@ public enum BLAS {
     /// for a fixed thread count.
     public static func setThreadCount(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    /// Nesting depth and saved thread count of ``withSingleThreadedCalls(_:)``.
+    private static let singleThreadedState = Mutex<(depth: Int, saved: Int)>((0, 1))
+
+    /// Runs `body` with OpenBLAS limited to one thread, so that `body` may call BLAS from several
+    /// threads at once (each call then runs on its caller's thread) without oversubscribing the
+    /// cores. Nested and concurrent uses share one limit: the thread count in force before the
+    /// first one began is restored when the last one ends.
+    public static func withSingleThreadedCalls<R, E: Swift.Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        singleThreadedState.withLock { state in
+            if state.depth == 0 {
+                state.saved = Int(openblas_get_num_threads())
+                if state.saved != 1 { openblas_set_num_threads(1) }
+            }
+            state.depth += 1
+        }
+        defer {
+            singleThreadedState.withLock { state in
+                state.depth -= 1
+                if state.depth == 0, state.saved != 1 { openblas_set_num_threads(Int32(state.saved)) }
+            }
+        }
+        return try body()
     }
 
     /// How many threads OpenBLAS currently uses.

@@ -3,9 +3,12 @@ import DeepArc
 
 /// One training step (forward, softmax cross-entropy, backward, SGD update) of the models DeepArc
 /// studies, on 28×28×1 inputs at batch 128. Throughput is samples per second (128 per iteration).
+/// The layer-level suites are in `LayerBenchmarks.swift`.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .peakMemoryResident], maxDuration: .seconds(20), maxIterations: 20)
+
+    registerLayerBenchmarks()
 
     for architecture in ["resnet20", "mlp", "vgg11"] {
         Benchmark("train step \(architecture) 28×28×1 batch 128", configuration: .init(scalingFactor: .one)) {

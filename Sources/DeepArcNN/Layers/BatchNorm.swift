@@ -29,10 +29,12 @@ public final class BatchNorm: Layer {
 
     /// What the last training-mode forward pass leaves for backward.
     private struct Cache {
-        /// x̂ = (x − mean)·invStd, the input's shape.
-        var normalized: Tensor
+        /// The input (a copy-on-write reference; x̂ is recomputed from it in backward).
+        var input: Tensor
+        /// The batch mean per channel.
+        var mean: [Float]
         /// 1/√(biased variance + ε) per channel.
-        var inverseStandardDeviation: [Double]
+        var inverseStandardDeviation: [Float]
     }
 
     private var cache: Cache?
@@ -96,39 +98,39 @@ public final class BatchNorm: Layer {
     ///   ``NNError/shapeMismatch(layer:expected:actual:)`` when `outputGradient`'s shape differs from the input's.
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws(NNError) -> Tensor? {
         guard let cache else { throw .backwardWithoutForward(layer: spec.diagnosticName) }
-        let normalized = cache.normalized
-        guard outputGradient.shape == normalized.shape else {
+        let input = cache.input
+        guard outputGradient.shape == input.shape else {
             throw .shapeMismatch(
-                layer: spec.diagnosticName, expected: "gradient \(normalized.shape)", actual: outputGradient.shape)
+                layer: spec.diagnosticName, expected: "gradient \(input.shape)", actual: outputGradient.shape)
         }
         try checkParameterShapes()
-        let layout = try self.layout(of: normalized)
+        let layout = try self.layout(of: input)
         let updatesWeight = weight.isTrainable
         let updatesBias = bias.isTrainable
         guard needsInputGradient || updatesWeight || updatesBias else { return nil }
 
-        // Per-channel Σg and Σg·x̂.
+        // Per-channel Σg and Σg·x̂ = invStd·Σg·(x − mean).
+        let means = cache.mean
+        let inverse = cache.inverseStandardDeviation
         var gradientSum = [Double](repeating: 0, count: channels)
         var projectionSum = [Double](repeating: 0, count: channels)
         outputGradient.withUnsafeBufferPointer { g in
-            normalized.withUnsafeBufferPointer { xHat in
+            input.withUnsafeBufferPointer { x in
                 gradientSum.withUnsafeMutableBufferPointer { sumG in
                     projectionSum.withUnsafeMutableBufferPointer { sumGX in
+                        guard let g = g.baseAddress, let x = x.baseAddress else { return }
                         layout.forEachChannel { channel in
                             var totalG = 0.0
                             var totalGX = 0.0
+                            let mean = means[channel]
                             layout.forEachSpan(of: channel) { start, length in
-                                var spanG: Float = 0
-                                var spanGX: Float = 0
-                                for index in start..<(start + length) {
-                                    spanG += g[index]
-                                    spanGX += g[index] * xHat[index]
-                                }
+                                let (spanG, spanGX) = VectorKernels.gradientSums(
+                                    g + start, x + start, count: length, mean: mean)
                                 totalG += Double(spanG)
                                 totalGX += Double(spanGX)
                             }
                             sumG[channel] = totalG
-                            sumGX[channel] = totalGX
+                            sumGX[channel] = totalGX * Double(inverse[channel])
                         }
                     }
                 }
@@ -146,22 +148,32 @@ public final class BatchNorm: Layer {
         }
         guard needsInputGradient else { return nil }
 
+        // dx = s·(g − mean(g) − x̂·mean(g·x̂)) with s = γ·invStd and x̂ = (x − μ)·invStd,
+        // i.e. dx = s·g + c·x + d per channel.
         let count = Double(layout.perChannel)
-        let inverseStandardDeviation = cache.inverseStandardDeviation
-        let gamma = weight.value
-        return Tensor(shape: normalized.shape) { dx in
+        var gScale = [Float](repeating: 0, count: channels)
+        var xScale = [Float](repeating: 0, count: channels)
+        var offset = [Float](repeating: 0, count: channels)
+        weight.value.withUnsafeBufferPointer { gamma in
+            for channel in 0..<channels {
+                let invStd = Double(inverse[channel])
+                let scale = Double(gamma[channel]) * invStd
+                let meanG = gradientSum[channel] / count
+                let meanGX = projectionSum[channel] / count
+                let c = -scale * meanGX * invStd
+                gScale[channel] = Float(scale)
+                xScale[channel] = Float(c)
+                offset[channel] = Float(-scale * meanG - c * Double(means[channel]))
+            }
+        }
+        return Tensor(shape: input.shape) { dx in
             outputGradient.withUnsafeBufferPointer { g in
-                normalized.withUnsafeBufferPointer { xHat in
-                    gamma.withUnsafeBufferPointer { gammaValues in
-                        layout.forEachChannel { channel in
-                            let scale = Float(Double(gammaValues[channel]) * inverseStandardDeviation[channel])
-                            let meanG = Float(gradientSum[channel] / count)
-                            let meanGX = Float(projectionSum[channel] / count)
-                            layout.forEachSpan(of: channel) { start, length in
-                                for index in start..<(start + length) {
-                                    dx[index] = scale * (g[index] - meanG - xHat[index] * meanGX)
-                                }
-                            }
+                input.withUnsafeBufferPointer { x in
+                    guard let g = g.baseAddress, let x = x.baseAddress, let dx = dx.baseAddress else { return }
+                    layout.forEachChannel { channel in
+                        let (a, c, d) = (gScale[channel], xScale[channel], offset[channel])
+                        layout.forEachSpan(of: channel) { start, length in
+                            VectorKernels.affine2(g + start, x + start, a: a, c: c, d: d, into: dx + start, count: length)
                         }
                     }
                 }
@@ -173,58 +185,47 @@ public final class BatchNorm: Layer {
 
     private func trainingForward(_ input: Tensor, layout: ChannelLayout) -> Tensor {
         let count = Double(layout.perChannel)
-        let epsilon = Double(self.epsilon)
         var means = [Double](repeating: 0, count: channels)
         var variances = [Double](repeating: 0, count: channels)
-        // Two passes per channel (mean, then squared deviations) for accuracy.
+        // Two passes per channel (mean, then squared deviations) for accuracy; Float lanes within
+        // a span, Double across spans.
         input.withUnsafeBufferPointer { x in
             means.withUnsafeMutableBufferPointer { meanOut in
                 variances.withUnsafeMutableBufferPointer { varianceOut in
+                    guard let x = x.baseAddress else { return }
                     layout.forEachChannel { channel in
                         var total = 0.0
                         layout.forEachSpan(of: channel) { start, length in
-                            for index in start..<(start + length) { total += Double(x[index]) }
+                            total += Double(VectorKernels.sum(x + start, count: length))
                         }
                         let mean = total / count
                         var squares = 0.0
+                        let meanFloat = Float(mean)
                         layout.forEachSpan(of: channel) { start, length in
-                            for index in start..<(start + length) {
-                                let deviation = Double(x[index]) - mean
-                                squares += deviation * deviation
-                            }
+                            squares += Double(VectorKernels.squaredDeviationSum(x + start, count: length, mean: meanFloat))
                         }
+                        // Correct for the rounding of the mean to Float: Σ(x − m)² = Σ(x − m')² − n·(m − m')².
+                        let shift = mean - Double(meanFloat)
                         meanOut[channel] = mean
-                        varianceOut[channel] = squares / count
+                        varianceOut[channel] = max(0, squares / count - shift * shift)
                     }
                 }
             }
         }
-        let inverseStandardDeviation = variances.map { 1 / ($0 + epsilon).squareRoot() }
+        let inverseStandardDeviation = variances.map { 1 / ($0 + Double(epsilon)).squareRoot() }
 
-        var normalized = Tensor(zeros: input.shape)
-        let (gamma, beta) = (weight.value, bias.value)
-        let output = Tensor(shape: input.shape) { y in
-            input.withUnsafeBufferPointer { x in
-                normalized.withUnsafeMutableBufferPointer { xHat in
-                    gamma.withUnsafeBufferPointer { gammaValues in
-                        beta.withUnsafeBufferPointer { betaValues in
-                            layout.forEachChannel { channel in
-                                let mean = Float(means[channel])
-                                let inverse = Float(inverseStandardDeviation[channel])
-                                let (scale, shift) = (gammaValues[channel], betaValues[channel])
-                                layout.forEachSpan(of: channel) { start, length in
-                                    for index in start..<(start + length) {
-                                        let value = (x[index] - mean) * inverse
-                                        xHat[index] = value
-                                        y[index] = scale * value + shift
-                                    }
-                                }
-                            }
-                        }
-                    }
+        var scales = [Float](repeating: 0, count: channels)
+        var shifts = [Float](repeating: 0, count: channels)
+        weight.value.withUnsafeBufferPointer { gamma in
+            bias.value.withUnsafeBufferPointer { beta in
+                for channel in 0..<channels {
+                    let scale = Double(gamma[channel]) * inverseStandardDeviation[channel]
+                    scales[channel] = Float(scale)
+                    shifts[channel] = Float(Double(beta[channel]) - scale * means[channel])
                 }
             }
         }
+        let output = applyAffine(input, scales: scales, shifts: shifts, layout: layout)
 
         // Running statistics: PyTorch momentum, unbiased variance.
         let rate = Double(momentum)
@@ -240,12 +241,18 @@ public final class BatchNorm: Layer {
                     (1 - rate) * Double(running[channel]) + rate * variances[channel] * correction)
             }
         }
-        cache = Cache(normalized: normalized, inverseStandardDeviation: inverseStandardDeviation)
+        cache = Cache(
+            input: input, mean: means.map { Float($0) }, inverseStandardDeviation: inverseStandardDeviation.map { Float($0) })
         return output
     }
 
     private func inferenceForward(_ input: Tensor, layout: ChannelLayout) -> Tensor {
-        // Folded form y = a·x + b with a = γ/√(var + ε), b = β − a·mean.
+        let (scales, shifts) = inferenceAffine()
+        return applyAffine(input, scales: scales, shifts: shifts, layout: layout)
+    }
+
+    /// The inference map in folded form y = a·x + b with a = γ/√(var + ε), b = β − a·mean.
+    private func inferenceAffine() -> (scales: [Float], shifts: [Float]) {
         var scales = [Float](repeating: 0, count: channels)
         var shifts = [Float](repeating: 0, count: channels)
         let epsilon = Double(self.epsilon)
@@ -258,12 +265,27 @@ public final class BatchNorm: Layer {
             scales[channel] = Float(scale)
             shifts[channel] = Float(beta[channel] - scale * mean[channel])
         }
-        return Tensor(shape: input.shape) { y in
+        return (scales, shifts)
+    }
+
+    /// This layer's inference map (followed by a ReLU when `relu` is set) as an epilogue for the
+    /// convolution before it, or `nil` when a parameter has been replaced by one of another shape
+    /// (the unfused forward then reports it).
+    func inferenceEpilogue(relu: Bool) -> ChannelEpilogue? {
+        guard (try? checkParameterShapes()) != nil else { return nil }
+        let (scales, shifts) = inferenceAffine()
+        return ChannelEpilogue(scales: scales, shifts: shifts, relu: relu)
+    }
+
+    /// y = scales[c]·x + shifts[c] per channel.
+    private func applyAffine(_ input: Tensor, scales: [Float], shifts: [Float], layout: ChannelLayout) -> Tensor {
+        Tensor(shape: input.shape) { y in
             input.withUnsafeBufferPointer { x in
+                guard let x = x.baseAddress, let y = y.baseAddress else { return }
                 layout.forEachChannel { channel in
                     let (scale, shift) = (scales[channel], shifts[channel])
                     layout.forEachSpan(of: channel) { start, length in
-                        for index in start..<(start + length) { y[index] = scale * x[index] + shift }
+                        VectorKernels.affine(x + start, scale: scale, shift: shift, into: y + start, count: length)
                     }
                 }
             }

@@ -7,7 +7,13 @@ public import DeepArcTensor
 /// `Ho = (H + 2·padding − kernel) / stride + 1` (likewise `Wo`).
 ///
 /// ## Implementation
-/// The batch is processed in chunks of samples whose im2col matrix `[C·k·k, chunk·Ho·Wo]` (plus the
+/// A weight of at most ``sampleParallelWeightLimit`` elements (all of ResNet-20's) takes the
+/// sample-parallel path: each core repeatedly takes a task of a few samples (as many as fit
+/// ``taskScratchElements``), builds their im2col block in a private cache-sized buffer and runs a
+/// single-threaded `sgemm` (`BLAS.withSingleThreadedCalls`); backward keeps one weight-gradient
+/// accumulator per core and sums them at the end.
+///
+/// Larger weights take the batch-chunked path: the batch is processed in chunks of samples whose im2col matrix `[C·k·k, chunk·Ho·Wo]` (plus the
 /// GEMM result `[outChannels, chunk·Ho·Wo]`) fits ``maximumScratchElements``; each chunk is one
 /// large `sgemm` (`W[out, C·k·k] × columns`), followed by a transpose into NCHW. A 1×1 kernel with
 /// stride 1 and no padding whose planes hold at least ``pointwiseDirectMinimumPlane`` positions skips
@@ -57,6 +63,15 @@ public final class Conv2D: Layer {
     /// columns right after im2col wrote them). A single sample whose matrices exceed the budget is
     /// still processed, as a chunk of one.
     package var maximumScratchElements: Int = 1 << 20
+
+    /// Weights with at most this many elements take the sample-parallel path (each core convolves
+    /// its own few samples with single-threaded BLAS, in cache); larger ones, which every task
+    /// would have to stream again, take the batch-chunked path with multi-threaded BLAS.
+    package var sampleParallelWeightLimit: Int = 1 << 17
+
+    /// The scratch budget, in floats, of one task on the sample-parallel path (512 KB: the
+    /// columns and GEMM result stay in a core's L2 cache).
+    package var taskScratchElements: Int = 1 << 17
 
     // MARK: - Training cache
 
@@ -138,6 +153,12 @@ public final class Conv2D: Layer {
     /// Convolves a batch `[N, inChannels, H, W]`. In training mode the input is cached for backward.
     /// - Throws: ``NNError/shapeMismatch(layer:expected:actual:)`` when the input does not fit.
     public func forward(_ input: Tensor, mode: ForwardMode) throws(NNError) -> Tensor {
+        try forward(input, mode: mode, epilogue: nil)
+    }
+
+    /// The forward pass, with `epilogue` (a folded batch normalisation and ReLU) applied to each
+    /// task's output while it is in cache.
+    func forward(_ input: Tensor, mode: ForwardMode, epilogue: ChannelEpilogue?) throws(NNError) -> Tensor {
         try checkParameterShapes(gradients: false)
         let g = try geometry(for: input.shape)
         let batch = input.shape[0]
@@ -152,7 +173,7 @@ public final class Conv2D: Layer {
                         withOptionalPointer(bias?.value) { b in
                             // Non-empty: batch > 0 and every dimension was checked positive.
                             guard let x = x.baseAddress, let w = w.baseAddress, let y = out.baseAddress else { return }
-                            forwardKernel(x: x, w: w, b: b, y: y, batch: batch, g: g)
+                            forwardKernel(x: x, w: w, b: b, y: y, batch: batch, g: g, epilogue: epilogue)
                         }
                     }
                 }
@@ -190,8 +211,11 @@ public final class Conv2D: Layer {
             }
         }
 
-        var inputGradient: Tensor? = needsInputGradient ? Tensor(zeros: input.shape) : nil
-        guard batch > 0, weightTrainable || needsInputGradient else { return inputGradient }
+        guard batch > 0 else { return needsInputGradient ? Tensor(zeros: input.shape) : nil }
+        // Left uninitialised: the backward kernel writes every element (it zero-fills before it
+        // accumulates).
+        var inputGradient: Tensor? = needsInputGradient ? Tensor(shape: input.shape) { _ in } : nil
+        guard weightTrainable || needsInputGradient else { return inputGradient }
 
         let weightValue = weight.value
         // Move the weight gradient out of the parameter while accumulating into it (only when it
@@ -254,6 +278,11 @@ public final class Conv2D: Layer {
         kernelSize == 1 && stride == 1 && padding == 0 && g.inputPlane >= Self.pointwiseDirectMinimumPlane
     }
 
+    /// Whether this call takes the sample-parallel path (small weight, more than one sample).
+    private func usesSampleParallel(batch: Int) -> Bool {
+        batch > 1 && outChannels * inChannels * kernelSize * kernelSize <= sampleParallelWeightLimit
+    }
+
     /// How many samples go into one chunk, balanced so that chunks have nearly equal sizes.
     private func chunkSize(batch: Int, g: ConvolutionGeometry) -> Int {
         let perSample = (g.columnRows + outChannels) * g.outputPlane
@@ -269,9 +298,21 @@ public final class Conv2D: Layer {
 
     private func forwardKernel(
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
-        batch: Int, g: ConvolutionGeometry
+        batch: Int, g: ConvolutionGeometry, epilogue: ChannelEpilogue?
     ) {
         let plane = g.outputPlane
+        if usesSampleParallel(batch: batch) {
+            sampleParallelForward(
+                x: x, w: w, b: b, y: y, batch: batch, g: g, pointwise: usesPointwiseDirect(g), epilogue: epilogue)
+            return
+        }
+        defer {
+            if let epilogue {
+                ConvolutionKernels.parallelFor(iterations: batch, workPerIteration: outChannels * plane) { n in
+                    epilogue.apply(to: y + n * outChannels * plane, samples: 1, channels: outChannels, plane: plane)
+                }
+            }
+        }
         if usesPointwiseDirect(g) {
             // y[n] = W[out, C] × x[n][C, H·W], written straight into NCHW.
             for n in 0..<batch {
@@ -322,14 +363,20 @@ public final class Conv2D: Layer {
 
     // MARK: - Backward kernel
 
-    /// Adds the weight gradient into `dw` (when non-nil) and writes the input gradient into `dx`
-    /// (zero-filled on entry, when non-nil).
+    /// Adds the weight gradient into `dw` (when non-nil) and writes every element of the input
+    /// gradient `dx` (when non-nil; its contents on entry do not matter).
     private func backwardKernel(
         x: UnsafePointer<Float>, dy: UnsafePointer<Float>, w: UnsafePointer<Float>,
         dw: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?, batch: Int, g: ConvolutionGeometry
     ) {
         let plane = g.outputPlane
         let rows = g.columnRows
+        if usesSampleParallel(batch: batch) {
+            sampleParallelBackward(
+                x: x, dy: dy, w: w, dw: dw, dx: dx, batch: batch, g: g, pointwise: usesPointwiseDirect(g))
+            return
+        }
+        if let dx { dx.update(repeating: 0, count: batch * g.inputSample) }
         if usesPointwiseDirect(g) {
             for n in 0..<batch {
                 let dyn = dy + n * outChannels * plane

@@ -24,7 +24,8 @@ public final class ReLU: Layer {
         guard input.rank >= 1 else { throw .shapeMismatch(layer: "relu", expected: "[N, …]", actual: input.shape) }
         let output = Tensor(shape: input.shape) { y in
             input.withUnsafeBufferPointer { x in
-                for index in 0..<x.count { y[index] = x[index] < 0 ? 0 : x[index] }
+                guard let source = x.baseAddress, let target = y.baseAddress else { return }
+                VectorKernels.relu(source, into: target, count: x.count)
             }
         }
         if mode == .training { cachedOutput = output }
@@ -43,7 +44,8 @@ public final class ReLU: Layer {
         return Tensor(shape: output.shape) { dx in
             outputGradient.withUnsafeBufferPointer { g in
                 output.withUnsafeBufferPointer { y in
-                    for index in 0..<y.count { dx[index] = y[index] > 0 ? g[index] : 0 }
+                    guard let g = g.baseAddress, let y0 = y.baseAddress, let target = dx.baseAddress else { return }
+                    VectorKernels.reluBackward(g, output: y0, into: target, count: y.count)
                 }
             }
         }

@@ -62,14 +62,15 @@ public final class ResidualBlock: Layer {
                 reason: "body output shape \(sum.shape) differs from shortcut output shape \(side.shape) "
                     + "for input shape \(input.shape)")
         }
-        try addInPlace(&sum, side)
-        var activated: Tensor?
-        if postActivation {
-            sum.withUnsafeMutableBufferPointer { y in
-                for index in 0..<y.count where y[index] < 0 { y[index] = 0 }
+        // One pass: sum ← sum + side, then the ReLU when present.
+        let activate = postActivation
+        sum.withUnsafeMutableBufferPointer { y in
+            side.withUnsafeBufferPointer { s in
+                guard let target = y.baseAddress, let source = s.baseAddress else { return }
+                VectorKernels.add(UnsafePointer(target), source, into: target, count: y.count, relu: activate)
             }
-            activated = sum
         }
+        let activated: Tensor? = postActivation ? sum : nil
         if mode == .training {
             cache = Cache(inputShape: input.shape, outputShape: sum.shape, activatedOutput: activated)
         }
@@ -87,9 +88,12 @@ public final class ResidualBlock: Layer {
         }
         var gradient = outputGradient
         if let activated = cache.activatedOutput {
-            activated.withUnsafeBufferPointer { y in
-                gradient.withUnsafeMutableBufferPointer { g in
-                    for index in 0..<g.count where !(y[index] > 0) { g[index] = 0 }
+            gradient = Tensor(shape: gradient.shape) { dx in
+                outputGradient.withUnsafeBufferPointer { g in
+                    activated.withUnsafeBufferPointer { y in
+                        guard let g = g.baseAddress, let y0 = y.baseAddress, let target = dx.baseAddress else { return }
+                        VectorKernels.reluBackward(g, output: y0, into: target, count: y.count)
+                    }
                 }
             }
         }
@@ -108,17 +112,13 @@ public final class ResidualBlock: Layer {
                 layer: spec.diagnosticName, expected: "branch input gradients \(cache.inputShape)",
                 actual: total.shape == cache.inputShape ? shortcutGradient.shape : total.shape)
         }
-        try addInPlace(&total, shortcutGradient)
-        return total
-    }
-
-    // MARK: - Helpers
-
-    private func addInPlace(_ target: inout Tensor, _ other: Tensor) throws(NNError) {
-        do {
-            try target.add(other)
-        } catch {
-            throw .tensor(layer: spec.diagnosticName, error)
+        let count = total.count
+        total.withUnsafeMutableBufferPointer { t in
+            shortcutGradient.withUnsafeBufferPointer { s in
+                guard let target = t.baseAddress, let source = s.baseAddress else { return }
+                VectorKernels.add(UnsafePointer(target), source, into: target, count: count, relu: false)
+            }
         }
+        return total
     }
 }

@@ -39,10 +39,34 @@ public final class Sequential: Layer {
 
     /// Runs every child in order.
     /// - Throws: the first child's error.
+    ///
+    /// In inference mode a convolution followed by batch normalisation (and a ReLU) runs as one
+    /// pass: the normalisation's folded affine map and the ReLU are applied to each block of the
+    /// convolution's output while it is in cache. The result equals running the layers one by one.
     public func forward(_ input: Tensor, mode: ForwardMode) throws -> Tensor {
         var activation = input
-        for layer in layers { activation = try layer.forward(activation, mode: mode) }
+        var index = layers.startIndex
+        while index < layers.endIndex {
+            if mode == .inference, let (output, consumed) = try fusedInference(at: index, activation) {
+                activation = output
+                index += consumed
+                continue
+            }
+            activation = try layers[index].forward(activation, mode: mode)
+            index += 1
+        }
         return activation
+    }
+
+    /// Runs conv → batch norm (→ ReLU) starting at `index` as one fused inference pass, returning
+    /// the output and the number of layers consumed, or `nil` when the layers there do not fit.
+    private func fusedInference(at index: Int, _ input: Tensor) throws -> (Tensor, Int)? {
+        guard index + 1 < layers.endIndex, let conv = layers[index] as? Conv2D,
+            let norm = layers[index + 1] as? BatchNorm, norm.channels == conv.outChannels
+        else { return nil }
+        let relu = index + 2 < layers.endIndex && layers[index + 2] is ReLU
+        guard let epilogue = norm.inferenceEpilogue(relu: relu) else { return nil }
+        return (try conv.forward(input, mode: .inference, epilogue: epilogue), relu ? 3 : 2)
     }
 
     /// Runs the children's backward passes in reverse order.

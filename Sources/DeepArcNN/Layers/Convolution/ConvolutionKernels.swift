@@ -52,6 +52,19 @@ enum ConvolutionKernels {
                     let row = (c * k + i) * k + j
                     var destination = columns + row * rowStride
                     let cols = g.validOutputColumns(offset: j)
+                    if s == 1, outW == g.width, !rows.isEmpty, !cols.isEmpty {
+                        // A "same"-width stride-1 row is the plane shifted by a constant offset:
+                        // one contiguous copy, then zeros where the window leaves the input.
+                        let first = rows.lowerBound * outW + cols.lowerBound
+                        let last = (rows.upperBound - 1) * outW + cols.upperBound
+                        destination.update(repeating: 0, count: first)
+                        (destination + first).update(
+                            from: plane + (rows.lowerBound - p + i) * g.width + (cols.lowerBound - p + j),
+                            count: last - first)
+                        (destination + last).update(repeating: 0, count: outH * outW - last)
+                        zeroBorderColumns(destination, rows: rows, valid: cols, width: outW)
+                        continue
+                    }
                     for oh in 0..<outH {
                         if !rows.contains(oh) || cols.isEmpty {
                             destination.update(repeating: 0, count: outW)
@@ -77,8 +90,36 @@ enum ConvolutionKernels {
 
     /// Adds one sample's column block back onto its input gradient (the adjoint of ``im2col``).
     /// `inputGradient` ([C, H, W]) is accumulated into, not overwritten.
+    /// Sets, for every output row `oh` in `rows`, the columns outside `valid` to zero.
+    @inline(__always)
+    private static func zeroBorderColumns(
+        _ block: UnsafeMutablePointer<Float>, rows: Range<Int>, valid: Range<Int>, width: Int
+    ) {
+        guard valid.lowerBound > 0 || valid.upperBound < width else { return }
+        for oh in rows {
+            let line = block + oh * width
+            for t in 0..<valid.lowerBound { line[t] = 0 }
+            for t in valid.upperBound..<width { line[t] = 0 }
+        }
+    }
+
+    /// target[t] += source[t] for `count` elements.
+    @inline(__always)
+    private static func accumulate(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        var t = 0
+        while t + 16 <= count {
+            VectorKernels.store(VectorKernels.load(target + t) + VectorKernels.load(source + t), target + t)
+            t += 16
+        }
+        while t < count {
+            target[t] += source[t]
+            t += 1
+        }
+    }
+
+    /// The column block is scratch: entries that fall into the padding may be overwritten with 0.
     static func col2im(
-        _ columns: UnsafePointer<Float>, rowStride: Int, geometry g: ConvolutionGeometry,
+        _ columns: UnsafeMutablePointer<Float>, rowStride: Int, geometry g: ConvolutionGeometry,
         into inputGradient: UnsafeMutablePointer<Float>
     ) {
         let k = g.kernel, s = g.stride, p = g.padding
@@ -92,6 +133,18 @@ enum ConvolutionKernels {
                     let cols = g.validOutputColumns(offset: j)
                     guard !cols.isEmpty, !rows.isEmpty else { continue }
                     let rowStart = columns + row * rowStride
+                    if s == 1, outW == g.width {
+                        // The adjoint of im2col's shifted copy: clear the padding entries, then one
+                        // contiguous add.
+                        zeroBorderColumns(rowStart, rows: rows, valid: cols, width: outW)
+                        let first = rows.lowerBound * outW + cols.lowerBound
+                        let last = (rows.upperBound - 1) * outW + cols.upperBound
+                        accumulate(
+                            rowStart + first,
+                            into: plane + (rows.lowerBound - p + i) * g.width + (cols.lowerBound - p + j),
+                            count: last - first)
+                        continue
+                    }
                     for oh in rows {
                         let source = rowStart + oh * outW + cols.lowerBound
                         let target = plane + (oh * s - p + i) * g.width + (cols.lowerBound * s - p + j)
@@ -112,9 +165,9 @@ enum ConvolutionKernels {
     /// `[samples, channels, plane]`, adding `bias[c]` when given. Parallel over samples.
     static func scatter(
         _ matrix: UnsafePointer<Float>, rowStride: Int, samples: Int, channels: Int, plane: Int,
-        bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>
+        bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, parallel: Bool = true
     ) {
-        parallelFor(iterations: samples, workPerIteration: channels * plane) { n in
+        parallelFor(iterations: samples, workPerIteration: parallel ? channels * plane : 0) { n in
             for c in 0..<channels {
                 let source = matrix + c * rowStride + n * plane
                 let target = output + (n * channels + c) * plane
@@ -132,9 +185,9 @@ enum ConvolutionKernels {
     /// matrix with row stride `rowStride`. Parallel over samples.
     static func gather(
         _ input: UnsafePointer<Float>, samples: Int, channels: Int, plane: Int,
-        into matrix: UnsafeMutablePointer<Float>, rowStride: Int
+        into matrix: UnsafeMutablePointer<Float>, rowStride: Int, parallel: Bool = true
     ) {
-        parallelFor(iterations: samples, workPerIteration: channels * plane) { n in
+        parallelFor(iterations: samples, workPerIteration: parallel ? channels * plane : 0) { n in
             for c in 0..<channels {
                 (matrix + c * rowStride + n * plane).update(from: input + (n * channels + c) * plane, count: plane)
             }
