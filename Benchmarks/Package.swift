@@ -7,7 +7,7 @@ let package = Package(
     name: "DeepArcBenchmarks",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(path: "../"),
+        .package(name: "DeepArc", path: "../"),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.29.0", traits: ["MallocInterposer"]),
     ],
     targets: [
