@@ -17,11 +17,10 @@ extension DeepArcCommand {
                 checkpoint (masks included) is written to --out only when the run succeeds.
 
                 --deeparc preprocesses the model once before pruning, then fine-tunes it for \
-                --preprocess-epochs epochs. For now this is only DeepArc's intra-module unit removal: the \
-                model is modularized with the default similarity metric and partitioner (cka.linear, greedy) \
-                on --samples training samples, and the intra-module units whose input and output shapes \
-                agree are removed (`Model.removingUnits`); units that would need a sewing adapter stay. The \
-                full restructuring (with trained sewing adapters) will replace this step.
+                --preprocess-epochs epochs: the model is modularized with the default similarity metric and \
+                partitioner (cka.linear, greedy) on --samples training samples, every intra-module unit is \
+                removed, and each removed span that changes shape is replaced by a sewing adapter trained \
+                locally (L2) on those samples (see `deeparc restructure`).
 
                 --compare runs every --method (default lamp, global, uniform-plus and erk) without and with \
                 the preprocessing on the same model and seed and prints DeepArc's Table II: rounds, remaining \
@@ -181,15 +180,18 @@ extension DeepArcCommand {
                 similarity: try registry.similarityMetrics.make(defaults.similarity),
                 partitioner: try registry.partitioners.make(defaults.partitioner))
             let images = try train.images.slice(batch: 0..<min(samples, train.count))
-            let removal = IntraModuleUnitRemoval(modularizer: modularizer, samples: images)
             return { model in
                 progress.line("DeepArc preprocessing: modularizing on \(images.batchCount) samples …")
-                let plan = try removal.plan(for: model)
-                let names = plan.units.map { model.unitNames[$0] }
+                let modularization = try modularizer.modularize(model, samples: images)
+                // Remove every intra-module unit; spans that change shape are sewn with trained adapters.
+                let result = try Restructurer().restructure(
+                    model, modularization: modularization, operation: .removeIntraModule(count: nil),
+                    sewingSamples: images, progress: { progress.line("  " + $0) })
+                let removed = result.plan.removedUnits.map { model.unitNames[$0] }
                 progress.line(
-                    "  \(plan.modularization.architecture.moduleCount) modules; removing "
-                        + (names.isEmpty ? "no units" : names.joined(separator: ", ")))
-                return plan.units.isEmpty ? try model.copy() : try model.removingUnits(Set(plan.units))
+                    "  \(modularization.architecture.moduleCount) modules; removed "
+                        + (removed.isEmpty ? "no units" : removed.joined(separator: ", ")))
+                return result.model
             }
         }
 
