@@ -7,7 +7,7 @@ extension DeepArcCommand {
     struct Benchmark: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Time the engine's hot paths (for Benchmarks/compare).",
-            subcommands: [TrainStep.self, Capture.self])
+            subcommands: [TrainStep.self, Capture.self, SimilarityTiming.self])
     }
 }
 
