@@ -28,6 +28,8 @@ package enum GramCrossProducts {
         var products: [Double]
         /// ‖K_l‖²_F of each layer's uncentred kernel (see ``KernelBlockSource/referenceNorm``).
         var referenceNormsSquared: [Double]
+        /// Whether each reference is only an upper bound.
+        var referenceIsUpperBound: [Bool]
     }
 
     /// The first row of each block for `layerCount` kernels of size `size` within `memoryBudget` bytes.
@@ -115,7 +117,9 @@ package enum GramCrossProducts {
             }
         }
         let referenceNorms = (0..<n).map { references[$0].squared(kernelNormSquared: products[$0 * n + $0]) }
-        return Result(products: products, referenceNormsSquared: referenceNorms)
+        return Result(
+            products: products, referenceNormsSquared: referenceNorms,
+            referenceIsUpperBound: references.map(\.isUpperBound))
     }
 
     /// Clears what lies below the diagonal of each layer's leading square and records its diagonal.
