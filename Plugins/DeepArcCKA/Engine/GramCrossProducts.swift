@@ -12,9 +12,9 @@ import DeepArcTensor
 /// `ssyrk` over the stacked blocks adds their contribution to the n × n result, and the next block
 /// reuses the memory. The sum over row blocks is exact, so the result does not depend on the block
 /// size beyond rounding. Block heights are chosen so that n · rows · (m − r₀) floats fit in the budget
-/// (never fewer than one row). With a single block each layer's kernel is formed once, from one
-/// layer's prepared activations at a time; with several blocks every source is built first and each
-/// block recomputes its rows of the Gram.
+/// (never fewer than one row per layer). Either way each kernel entry is formed once. With a single
+/// block the layers are prepared (centred) one at a time; with several, every layer's prepared
+/// activations are held while the blocks are formed.
 ///
 /// The `Float` partial products are summed over chunks of at most 65 536 entries and accumulated in
 /// `Double`, as are the diagonal correction and everything after it.
