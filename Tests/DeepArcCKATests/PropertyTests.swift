@@ -141,23 +141,53 @@ struct PropertyTests {
         #expect(linear[0, 1] < 0.3, "\(linear[0, 1])")
     }
 
-    @Test("the degenerate tolerance compares ‖Kc‖ with the uncentred ‖K‖")
-    func tolerance() throws {
-        // A nearly constant layer: 1 + 1e-4·z. Its ratio ‖HKH‖ / ‖K‖ from explicit float64 matrices.
+    @Test("a nearly constant layer is degenerate under the default tolerance", arguments: MetricID.centred)
+    func nearlyConstant(metric: MetricID) throws {
+        // 1 + 1e-4·z: ‖Kc‖/‖K‖ ≈ 1e-8, far below the default rtol 1e-5 — except for cka.rbf, whose
+        // kernel depends only on distances relative to their median and so sees z itself.
         var rng = SeededGenerator(seed: 8)
-        let values = TestData.normal(40 * 3, &rng).map { Float(1 + 1e-4 * $0) }
-        let layer = try Tensor(shape: [40, 3], scalars: values)
+        let layer = try Tensor(shape: [40, 3], scalars: TestData.normal(120, &rng).map { Float(1 + 1e-4 * $0) })
         let other = try TestData.correlatedLayers(samples: 40, widths: [4], seed: 9)[0]
+        let s = try metric.make().similarityMatrix(of: [layer, other])
+        #expect(s.degenerate == [metric != .rbf, false])
+        let strict = try MetricID.make(metric, tolerance: 0).similarityMatrix(of: [layer, other])
+        #expect(strict.degenerate == [false, false])
+    }
+
+    /// The rule compares the metric's centred kernel with the uncentred ‖K‖_F, computed exactly.
+    /// The layer is chosen so that the free bound ‖K‖_F ≤ tr(K) is loose: a tolerance just above the
+    /// ratio must flag it and one just below must not, so the exact ‖K‖ is what decides.
+    @Test("the degenerate tolerance compares the centred kernel's norm with the exact uncentred ‖K‖")
+    func tolerance() throws {
+        var rng = SeededGenerator(seed: 8)
+        let values = TestData.normal(40 * 6, &rng).enumerated().map {
+            Float(1 + 0.4 * Double($0.offset % 6) * $0.element)
+        }
+        let layer = try Tensor(shape: [40, 6], scalars: values)
+        let other = try TestData.gaussian(samples: 40, width: 4, seed: 9)  // centred: ‖Kc‖ ≈ ‖K‖
         let k = Reference.linearGram(Matrix(layer))
         let h = Reference.centring(40)
         let kc = h * k * h
-        let ratio = (frobenius(kc, kc) / frobenius(k, k)).squareRoot()
-        #expect(ratio < 1e-5)  // degenerate under the default tolerance
-        #expect(try LinearCKA().similarityMatrix(of: [layer, other]).degenerate == [true, false])
-        let strict = try LinearCKA(options: .init(degenerateTolerance: ratio * 0.9))
-        #expect(try strict.similarityMatrix(of: [layer, other]).degenerate == [false, false])
-        let loose = try LinearCKA(options: .init(degenerateTolerance: ratio * 1.1))
-        #expect(try loose.similarityMatrix(of: [layer, other]).degenerate == [true, false])
+        let normK = frobenius(k, k).squareRoot()
+        let trace = (0..<40).reduce(0.0) { $0 + k[$1, $1] }
+        #expect(trace > 1.05 * normK)  // the bound alone would decide differently near the ratio
+        // ‖Ũ‖² = m(m − 3) · HSIC₁(K, K); HSIC₁ is unchanged by centring, and HKH keeps the three-term
+        // formula's digits.
+        let ratios = [
+            ("cka.linear", (frobenius(kc, kc)).squareRoot() / normK),
+            ("cka.debiased", (40 * 37 * Reference.hsic1(kc, kc)).squareRoot() / normK),
+        ]
+        for (identifier, ratio) in ratios {
+            for (factor, expected) in [(0.97, false), (1.03, true)] {
+                let tolerance = ratio * factor
+                let metric: any SimilarityMetric =
+                    identifier == "cka.linear"
+                    ? try LinearCKA(options: .init(degenerateTolerance: tolerance))
+                    : try DebiasedCKA(options: .init(degenerateTolerance: tolerance))
+                let s = try metric.similarityMatrix(of: [layer, other])
+                #expect(s.degenerate == [expected, false], "\(identifier) ratio \(ratio) × \(factor)")
+            }
+        }
     }
 
     @Test("CKAMetrics lists five distinct lowercase identifiers")

@@ -16,6 +16,17 @@ enum MetricID: String, CaseIterable, CustomTestStringConvertible, Sendable {
     /// The centred metrics (everything but the paper-literal cosine).
     static let centred: [MetricID] = [.linear, .rbf, .debiased, .minibatch]
 
+    /// The metric with default options except its degenerate tolerance (gram-cosine has none).
+    static func make(_ id: MetricID, tolerance: Double) throws -> any SimilarityMetric {
+        switch id {
+        case .gramCosine: try GramCosine()
+        case .linear: try LinearCKA(options: .init(degenerateTolerance: tolerance))
+        case .rbf: try RBFCKA(options: .init(degenerateTolerance: tolerance))
+        case .debiased: try DebiasedCKA(options: .init(degenerateTolerance: tolerance))
+        case .minibatch: try MinibatchCKA(options: .init(batchSize: 16, degenerateTolerance: tolerance))
+        }
+    }
+
     /// The metric with default options (minibatch with small batches so that tests stay small).
     func make(memoryBudget: Int = CKADefaults.memoryBudget, batchSize: Int = 16) throws -> any SimilarityMetric {
         switch self {

@@ -69,12 +69,17 @@ struct GramAccumulator: SimilarityAccumulator {
                 let layers = (0..<n).map { prepare($0, centred: centred) }
                 let products = FeatureCrossProducts.compute(layers, memoryBudget: memoryBudget)
                 let references = layers.indices.map { l in
-                    LinearKernelSource(layer: layers[l]).referenceNorm.squared(kernelNormSquared: products[l * n + l])
+                    LinearKernelSource(layer: layers[l], exactReference: false).referenceNorm
                 }
-                result = GramCrossProducts.Result(products: products, referenceNormsSquared: references)
+                result = GramCrossProducts.Result(
+                    products: products,
+                    referenceNormsSquared: references.indices.map {
+                        references[$0].squared(kernelNormSquared: products[$0 * n + $0])
+                    },
+                    referenceIsUpperBound: references.map(\.isUpperBound))
             } else {
                 result = GramCrossProducts.compute(layerCount: n, size: m, memoryBudget: memoryBudget) { l, _ in
-                    LinearKernelSource(layer: prepare(l, centred: centred))
+                    LinearKernelSource(layer: prepare(l, centred: centred), exactReference: false)
                 }
             }
         case .rbf(let sigmaFraction):
@@ -85,7 +90,7 @@ struct GramAccumulator: SimilarityAccumulator {
             }
         case .debiased:
             result = GramCrossProducts.compute(layerCount: n, size: m, memoryBudget: memoryBudget) { l, _ in
-                UCentredKernelSource(layer: prepare(l, centred: true))
+                UCentredKernelSource(layer: prepare(l, centred: true), exactReference: false)
             }
         }
         let degenerate = (0..<n).map { l in
@@ -93,9 +98,15 @@ struct GramAccumulator: SimilarityAccumulator {
                 // Only an all-zero layer (exact: its Double sum of squares is 0).
                 return store.squareTotal(of: l) == 0 || !(result.products[l * n + l] > 0)
             }
-            return SimilarityAssembly.isDegenerate(
-                kernelNormSquared: result.products[l * n + l], referenceNormSquared: result.referenceNormsSquared[l],
+            let kernelNormSquared = result.products[l * n + l]
+            let bounded = SimilarityAssembly.isDegenerate(
+                kernelNormSquared: kernelNormSquared, referenceNormSquared: result.referenceNormsSquared[l],
                 tolerance: tolerance)
+            // Above rtol times an upper bound of ‖K‖: certainly not degenerate. Otherwise decide exactly.
+            guard bounded, result.referenceIsUpperBound[l], kernelNormSquared > 0 else { return bounded }
+            return SimilarityAssembly.isDegenerate(
+                kernelNormSquared: kernelNormSquared,
+                referenceNormSquared: exactReference(of: l, kernelNormSquared: kernelNormSquared), tolerance: tolerance)
         }
         return try SimilarityAssembly.matrix(products: result.products, count: n, degenerate: degenerate)
     }
@@ -108,6 +119,24 @@ struct GramAccumulator: SimilarityAccumulator {
         case .auto:
             FeatureCrossProducts.cost(samples: m, widths: widths)
                 < FeatureCrossProducts.gramCost(samples: m, widths: widths)
+        }
+    }
+
+    /// ‖K_l‖²_F of layer l's uncentred linear Gram, exactly (for a layer whose source only gave a bound).
+    private func exactReference(of l: Int, kernelNormSquared: Double) -> Double {
+        switch kernel {
+        case .linear:
+            // ‖K‖² = ‖Kc‖² + the excess of the centring identity (see LinearKernelSource).
+            return kernelNormSquared
+                + LinearKernelSource(layer: prepare(l, centred: true), exactReference: true).uncentringExcess()
+        case .debiased:
+            // The final kernel is Ũ, not Kc: form this one layer's centred Gram again.
+            let single = GramCrossProducts.compute(layerCount: 1, size: store.sampleCount, memoryBudget: memoryBudget) {
+                _, _ in LinearKernelSource(layer: prepare(l, centred: true), exactReference: true)
+            }
+            return single.referenceNormsSquared[0]
+        case .gramCosine, .rbf:
+            preconditionFailure("\(metric) reports exact reference norms")
         }
     }
 

@@ -130,7 +130,7 @@ struct MinibatchAccumulator: SimilarityAccumulator {
                 squareTotal: squares[range].reduce(0, +), centred: true)
         }
         var result = GramCrossProducts.compute(layerCount: layers.count, size: rows, memoryBudget: memoryBudget) {
-            l, _ in UCentredKernelSource(layer: layers[l])
+            l, _ in UCentredKernelSource(layer: layers[l], exactReference: true)
         }
         let n = layers.count
         let scales = layers.map { $0.scale * $0.scale }

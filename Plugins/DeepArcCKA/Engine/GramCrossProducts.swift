@@ -12,9 +12,9 @@ import DeepArcTensor
 /// `ssyrk` over the stacked blocks adds their contribution to the n × n result, and the next block
 /// reuses the memory. The sum over row blocks is exact, so the result does not depend on the block
 /// size beyond rounding. Block heights are chosen so that n · rows · (m − r₀) floats fit in the budget
-/// (never fewer than one row). With a single block each layer's kernel is formed once, from one
-/// layer's prepared activations at a time; with several blocks every source is built first and each
-/// block recomputes its rows of the Gram.
+/// (never fewer than one row per layer). Either way each kernel entry is formed once. With a single
+/// block the layers are prepared (centred) one at a time; with several, every layer's prepared
+/// activations are held while the blocks are formed.
 ///
 /// The `Float` partial products are summed over chunks of at most 65 536 entries and accumulated in
 /// `Double`, as are the diagonal correction and everything after it.
@@ -28,6 +28,8 @@ package enum GramCrossProducts {
         var products: [Double]
         /// ‖K_l‖²_F of each layer's uncentred kernel (see ``KernelBlockSource/referenceNorm``).
         var referenceNormsSquared: [Double]
+        /// Whether each reference is only an upper bound.
+        var referenceIsUpperBound: [Bool]
     }
 
     /// The first row of each block for `layerCount` kernels of size `size` within `memoryBudget` bytes.
@@ -115,7 +117,9 @@ package enum GramCrossProducts {
             }
         }
         let referenceNorms = (0..<n).map { references[$0].squared(kernelNormSquared: products[$0 * n + $0]) }
-        return Result(products: products, referenceNormsSquared: referenceNorms)
+        return Result(
+            products: products, referenceNormsSquared: referenceNorms,
+            referenceIsUpperBound: references.map(\.isUpperBound))
     }
 
     /// Clears what lies below the diagonal of each layer's leading square and records its diagonal.

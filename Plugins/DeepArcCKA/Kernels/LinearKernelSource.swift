@@ -8,10 +8,15 @@ import DeepArcTensor
 final class LinearKernelSource: KernelBlockSource {
     /// The activations (m × d).
     let layer: PreparedLayer
+    /// Whether ``referenceNorm`` is exact for a centred layer (else the free trace bound).
+    let exactReference: Bool
 
     /// Creates the source of `layer`'s Gram matrix.
-    init(layer: PreparedLayer) {
+    /// - Parameter exactReference: compute ‖K‖ exactly (one pass over the activations) instead of
+    ///   reporting the bound tr(K) (see ``ReferenceNorm``).
+    init(layer: PreparedLayer, exactReference: Bool) {
         self.layer = layer
+        self.exactReference = exactReference
     }
 
     func fillBlock(rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
@@ -33,7 +38,9 @@ final class LinearKernelSource: KernelBlockSource {
     /// X = Xc + 1μᵀ gives K = Kc + v1ᵀ + 1vᵀ + ‖μ‖²·11ᵀ with v = Xc μ; since Kc·1 = 0 and 1ᵀv = 0 the
     /// cross terms vanish and ‖K‖² = ‖Kc‖² + 2m‖v‖² + ‖μ‖⁴m² — no second Gram needed.
     var referenceNorm: ReferenceNorm {
-        ReferenceNorm(base: layer.isCentred ? uncentringExcess() : 0, kernelWeight: 1)
+        guard layer.isCentred else { return ReferenceNorm(base: 0, kernelWeight: 1) }
+        guard exactReference else { return .traceBound(layer.uncentredTrace) }
+        return ReferenceNorm(base: uncentringExcess(), kernelWeight: 1)
     }
 
     /// 2m‖v‖² + ‖μ‖⁴m² of the identity above (v from one `Float` matrix-vector product).

@@ -41,7 +41,7 @@ final class RBFKernelSource: KernelBlockSource {
     /// - Parameter streamingBudget: nil when the engine will ask for the whole kernel as one block;
     ///   otherwise the bytes the statistics passes may use for one layer's Gram rows.
     init(layer: PreparedLayer, sigmaFraction: Double, streamingBudget: Int?) {
-        gram = LinearKernelSource(layer: layer)
+        gram = LinearKernelSource(layer: layer, exactReference: false)
         self.sigmaFraction = sigmaFraction
         norms = layer.rowSquaredNorms()
         groups = RBFKernelSource.duplicateGroups(of: layer)

@@ -17,12 +17,17 @@ final class UCentredKernelSource: KernelBlockSource {
     /// ‖Kc‖²_F of the (HKH-)centred Gram, accumulated while the blocks are filled.
     private var centredNormSquared = 0.0
 
+    /// Whether ``referenceNorm`` is exact (else the free trace bound).
+    let exactReference: Bool
+
     /// Creates the source of `layer`'s U-centred Gram.
+    /// - Parameter exactReference: compute ‖K‖ exactly instead of reporting the bound tr(K).
     /// - Precondition: `layer.rows ≥ 4` (checked on input by the accumulators).
-    init(layer: PreparedLayer) {
+    init(layer: PreparedLayer, exactReference: Bool) {
         let m = layer.rows
         precondition(m >= 4, "U-centring needs at least 4 samples")
-        gram = LinearKernelSource(layer: layer)
+        gram = LinearKernelSource(layer: layer, exactReference: exactReference)
+        self.exactReference = exactReference
         let norms = layer.rowSquaredNorms()
         let dots = layer.rowDots(with: layer.columnTotals())
         let rowSums = zip(dots, norms).map { $0 - $1 }
@@ -68,6 +73,7 @@ final class UCentredKernelSource: KernelBlockSource {
 
     /// ‖K‖² of the uncentred linear Gram, from ‖Kc‖² (see ``LinearKernelSource/referenceNorm``).
     var referenceNorm: ReferenceNorm {
-        ReferenceNorm(base: centredNormSquared + gram.uncentringExcess(), kernelWeight: 0)
+        guard exactReference else { return .traceBound(gram.layer.uncentredTrace) }
+        return ReferenceNorm(base: centredNormSquared + gram.uncentringExcess(), kernelWeight: 0)
     }
 }

@@ -21,8 +21,9 @@ public import DeepArcCore
 ///
 /// **Degenerate layers.** A layer whose centred Gram has ‖Kc‖_F ≤ rtol · ‖K‖_F (rtol =
 /// ``Options/degenerateTolerance``, 1e-5 by default) — a constant or dead layer — gets NaN in its
-/// whole row and column and its flag set. ‖K‖_F comes from ‖Kc‖_F without a second Gram (see the
-/// identity on the uncentred norm in the documentation of `LinearKernelSource`).
+/// whole row and column and its flag set. No second Gram is formed for ‖K‖_F: the free bound
+/// ‖K‖_F ≤ tr(K) = ‖X‖²_F clears almost every layer, and for the rest ‖K‖²_F = ‖Kc‖²_F + 2m‖v‖² +
+/// ‖μ‖⁴m² (v = Xc μ, μ the column means) needs one pass over the layer.
 ///
 /// **Small-sample bias.** Linear CKA is biased upwards when m is not much larger than the layer
 /// widths: with m = 64, independent random layers of width 200 score up to about 0.7. DeepArc's

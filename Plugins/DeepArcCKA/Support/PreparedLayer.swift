@@ -22,6 +22,8 @@ struct PreparedLayer {
     let scaledMeans: [Double]
     /// Whether the column means were subtracted.
     let isCentred: Bool
+    /// Σ_pk (scale · x_pk)² of the uncentred values: the trace of the uncentred Gram matrix.
+    let uncentredTrace: Double
 
     /// Rows handed to one piece of parallel work while preparing.
     static let rowGrain = 128
@@ -42,6 +44,7 @@ struct PreparedLayer {
         self.scale = scale
         self.isCentred = centred
         self.scaledMeans = means.map { $0 * scale }
+        self.uncentredTrace = squareTotal * scale * scale
         if !centred, scale == 1, chunks.count == 1 {
             storage = chunks[0]
             return
