@@ -64,7 +64,8 @@ struct PipelineRunner {
                 let result = try modularization ?? modularize(model, samples: samples)
                 modularization = result
                 progress.line("layer-removal study on \(evaluation.count) test samples …")
-                let study = try LayerRemovalStudy(seed: configuration.training.seed).run(
+                let recalibration = try source.load(split: .train, limit: 4000).images
+                let study = try LayerRemovalStudy(seed: configuration.training.seed, recalibrationSamples: recalibration).run(
                     model: model, modularization: result, images: evaluation.images, labels: evaluation.labels)
                 report.layerRemoval = study
                 report.files.append(try write(study, named: "layer-removal.json"))

@@ -8,7 +8,10 @@ public import DeepArcTensor
 /// (a residual block inside a stage, say); other units are reported as skipped. For each count k,
 /// the study removes the first k removable intra-module units in Algorithm 2's order, and k
 /// removable interface units (a module's first unit) drawn with a seeded shuffle, and evaluates
-/// both models without any retraining.
+/// both models without any retraining — and, when recalibration samples are given, again after
+/// re-estimating every batch-normalisation layer's running statistics on them (forward passes
+/// only, no weight changes): removing a residual unit shifts the distributions the later
+/// normalisation layers see, and recalibration separates that shift from lost representations.
 public struct LayerRemovalStudy: Sendable {
     /// One evaluated model.
     public struct Row: Sendable, Equatable, Codable {
@@ -22,6 +25,9 @@ public struct LayerRemovalStudy: Sendable {
         public var accuracy: Double
         /// Mean cross-entropy loss on the evaluation samples.
         public var loss: Double
+        /// Accuracy after re-estimating the batch-normalisation statistics on the recalibration
+        /// samples (no weight changes), when the study was given some.
+        public var recalibratedAccuracy: Double?
         /// Parameters left in the model.
         public var parameters: Int
     }
@@ -42,12 +48,33 @@ public struct LayerRemovalStudy: Sendable {
     public var counts: [Int]?
     /// Samples per inference batch.
     public var batchSize: Int
+    /// Samples on which batch-normalisation statistics are re-estimated after a removal (`nil`: none).
+    public var recalibrationSamples: Tensor?
 
     /// Creates a study.
-    public init(seed: UInt64 = 1, counts: [Int]? = nil, batchSize: Int = 256) {
+    public init(seed: UInt64 = 1, counts: [Int]? = nil, batchSize: Int = 256, recalibrationSamples: Tensor? = nil) {
         self.seed = seed
         self.counts = counts
         self.batchSize = batchSize
+        self.recalibrationSamples = recalibrationSamples
+    }
+
+    /// Re-estimates the running statistics of every batch-normalisation layer of `model` on
+    /// `samples` by training-mode forward passes in batches of 100 (each pass moves the statistics
+    /// by the layer's momentum), after resetting them to mean 0 and variance 1. Weights do not change.
+    public static func recalibrateNormalization(of model: Model, on samples: Tensor, passes: Int = 2) throws {
+        for (name, parameter) in model.namedParameters where parameter.kind == .runningStatistic {
+            parameter.value.fill(with: name.hasSuffix("runningVariance") ? 1 : 0)
+        }
+        let size = 100
+        for _ in 0..<max(1, passes) {
+            var start = 0
+            while start + 2 <= samples.batchCount {
+                let end = min(start + size, samples.batchCount)
+                _ = try model.forward(try samples.slice(batch: start..<end), mode: .training)
+                start = end
+            }
+        }
     }
 
     /// The units of `model` that can be removed without changing the shapes around them.
@@ -74,9 +101,18 @@ public struct LayerRemovalStudy: Sendable {
 
         func evaluate(_ candidate: Model, kind: String, removed: [Int]) throws -> Row {
             let result = try ModelTrainer.evaluate(model: candidate, images: images, labels: labels, batchSize: batchSize)
+            var recalibrated: Double?
+            if let recalibrationSamples {
+                let copy = try candidate.copy()
+                try Self.recalibrateNormalization(of: copy, on: recalibrationSamples)
+                recalibrated = try ModelTrainer.evaluate(
+                    model: copy, images: images, labels: labels, batchSize: batchSize
+                ).accuracy
+            }
             return Row(
                 kind: kind, removedUnits: removed.sorted(), removedNames: removed.sorted().map { model.unitNames[$0] },
-                accuracy: result.accuracy, loss: result.loss, parameters: candidate.parameterCount)
+                accuracy: result.accuracy, loss: result.loss, recalibratedAccuracy: recalibrated,
+                parameters: candidate.parameterCount)
         }
 
         var rows = [try evaluate(model, kind: "none", removed: [])]
