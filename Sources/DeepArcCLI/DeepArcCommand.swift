@@ -12,7 +12,8 @@ public struct DeepArcCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Run.self, Train.self, Evaluate.self, Modularize.self, Similarity.self, PartitionCommand.self,
-            Strategies.self, Restructure.self, PrunePlan.self, Compress.self, Attack.self, Benchmark.self,
+            Strategies.self, Restructure.self, PrunePlan.self, Compress.self, Attack.self, Enhance.self, Repair.self,
+            Benchmark.self,
         ]
     )
 
