@@ -282,7 +282,8 @@ def main(argv=None) -> int:
     print(f"\nthreads {args.threads} on {os.cpu_count()} CPUs; load average before {fmt_load(load_before)}, "
           f"after {fmt_load(load_after)}; ratio = our speed / theirs (> 1: DeepArc faster)")
     if load_after and load_after[0] > (os.cpu_count() or 1) * 0.5:
-        print("warning: the machine was busy during the run; numbers are noisy (other processes share the CPUs)")
+        print("warning: the machine was busy during the run; numbers are noisy (other processes share the CPUs;"
+              " PyTorch's spinning OpenMP threads suffer most — OMP_WAIT_POLICY=PASSIVE helps)")
     if args.json_path:
         document = {
             "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
