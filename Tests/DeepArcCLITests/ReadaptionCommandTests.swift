@@ -134,7 +134,7 @@ struct ReadaptionCommandTests {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let path = scratch.path("bad.npz")
-        let x = try Tensor(zeros: shape)
+        let x = Tensor(zeros: shape)
         try NPZArchive(entries: [
             .init(name: "x", array: NPYArray(tensor: x)),
             .init(name: "y", array: try NPYArray(integers: Array(repeating: 0, count: labelCount))),
