@@ -62,7 +62,7 @@ extension DeepArcCommand {
         @Option(help: "Fine-tuning epochs after the --deeparc preprocessing.")
         var preprocessEpochs: Int = 1
 
-        @Flag(help: "Preprocess with DeepArc first (currently: intra-module unit removal; see below).")
+        @Flag(help: "Preprocess with DeepArc first: remove every intra-module unit, sewing shape-changing spans (see below).")
         var deeparc = false
 
         @Flag(help: "Compare the methods with and without --deeparc preprocessing (Table II).")
