@@ -225,7 +225,7 @@ public struct Restructurer {
             let name = plan.spec.units[position].name
             progress("sewing \(name) (\(Self.describe(span, in: model.spec))) on \(samples.batchCount) samples …")
             let inputs = try position == 0
-                ? Self.normalized(samples, spec: restructured.spec)
+                ? restructured.normalizedInput(samples)
                 : capture(restructured, samples, endUnit: position - 1)
             let targets = try capture(model, samples, endUnit: span.last)
             guard inputs.isFinite, targets.isFinite else {
@@ -310,7 +310,7 @@ public struct Restructurer {
                 guard index >= 0, index < model.unitCount else {
                     throw .invalidUnit("the plan refers to unit \(index) of a model with \(model.unitCount) units")
                 }
-                try Self.copyState(from: model.units[index], to: restructured.units[position])
+                try Model.copyState(from: model.units[index], to: restructured.units[position])
             case .adapter:
                 continue
             }
@@ -331,44 +331,6 @@ public struct Restructurer {
             start = end
         }
         return try Tensor.concatenate(batches: parts)
-    }
-
-    /// `samples` after the model's input normalisation (what unit 0 receives).
-    private static func normalized(_ samples: Tensor, spec: ModelSpec) throws -> Tensor {
-        guard let normalization = spec.normalization else { return samples }
-        let channels = spec.inputShape[0]
-        let plane = spec.inputShape.dropFirst().reduce(1, *)
-        var output = samples
-        output.withUnsafeMutableBufferPointer { values in
-            for sample in 0..<samples.batchCount {
-                for channel in 0..<channels {
-                    let scale = 1 / normalization.standardDeviation[channel]
-                    let shift = -normalization.mean[channel] * scale
-                    let start = (sample * channels + channel) * plane
-                    for offset in start..<(start + plane) { values[offset] = values[offset] * scale + shift }
-                }
-            }
-        }
-        return output
-    }
-
-    /// Copies parameter values, masks and trainability between two layers of identical structure.
-    static func copyState(from source: any Layer, to target: any Layer) throws(NNError) {
-        let sourceParameters = source.namedParameters
-        let targetParameters = target.namedParameters
-        guard sourceParameters.count == targetParameters.count else {
-            throw .invalidUnit("cannot copy state: \(sourceParameters.count) parameters vs \(targetParameters.count)")
-        }
-        for (from, to) in zip(sourceParameters, targetParameters) {
-            guard from.name == to.name, from.parameter.value.shape == to.parameter.value.shape else {
-                throw .invalidUnit(
-                    "cannot copy parameter \(from.name) \(from.parameter.value.shape) into \(to.name) "
-                        + "\(to.parameter.value.shape)")
-            }
-            to.parameter.value = from.parameter.value
-            to.parameter.isTrainable = from.parameter.isTrainable
-            try to.parameter.setMask(from.parameter.mask)
-        }
     }
 
     /// Checks that `modularization` describes `model`: unit indices in range and names that match.

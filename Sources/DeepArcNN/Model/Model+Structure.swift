@@ -139,8 +139,10 @@ extension Model {
         return copy
     }
 
-    /// Copies parameter values, masks and trainability between two layers of identical structure.
-    static func copyState(from source: any Layer, to target: any Layer) throws(NNError) {
+    /// Copies parameter values, running statistics, masks and trainability between two layers of
+    /// identical structure (same parameter names and shapes, in the same order).
+    /// - Throws: ``NNError/invalidUnit(_:)`` naming the first parameter that does not match.
+    public static func copyState(from source: any Layer, to target: any Layer) throws(NNError) {
         let sourceParameters = source.namedParameters
         let targetParameters = target.namedParameters
         guard sourceParameters.count == targetParameters.count else {

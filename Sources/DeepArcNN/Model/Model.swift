@@ -109,7 +109,7 @@ public final class Model {
         guard startUnit >= 0, startUnit <= end, end < unitCount else {
             throw .invalidUnit("cannot run units \(startUnit)...\(end) of a model with \(unitCount) units")
         }
-        var current = startUnit == 0 ? try normalize(input) : input
+        var current = startUnit == 0 ? try normalizedInput(input) : input
         var captured: [Int: Tensor] = [:]
         for index in startUnit...end {
             do {
@@ -129,7 +129,9 @@ public final class Model {
         try forward(input, mode: mode).output
     }
 
-    private func normalize(_ input: Tensor) throws(NNError) -> Tensor {
+    /// `input` (`[N] + inputShape`) after the model's input normalisation: what unit 0 receives.
+    /// - Throws: ``NNError/shapeMismatch(layer:expected:actual:)`` for input of the wrong shape.
+    public func normalizedInput(_ input: Tensor) throws(NNError) -> Tensor {
         let expected = [input.batchCount] + inputShape
         guard input.shape == expected else {
             throw .shapeMismatch(layer: "model input", expected: "[N] + \(inputShape)", actual: input.shape)
