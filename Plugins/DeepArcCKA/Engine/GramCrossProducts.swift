@@ -4,15 +4,17 @@ import DeepArcTensor
 /// once, with the peak memory of the kernels bounded by a budget.
 ///
 /// The kernels are stacked as the rows of an n × m² matrix A; the products are A·Aᵀ. Because the
-/// kernels are symmetric, only their upper triangles are formed: with U_l the upper triangle of K_l
-/// (diagonal included), ⟨K_i, K_j⟩ = 2·⟨U_i, U_j⟩ − Σ_p K_i[p,p]·K_j[p,p]. That halves both the
-/// Gram work (`ssyrk` on the diagonal blocks) and the cross product.
+/// kernels are symmetric, only their upper triangles are formed and stored (packed, row after row):
+/// with U_l the upper triangle of K_l (diagonal included), ⟨K_i, K_j⟩ = 2·⟨U_i, U_j⟩ −
+/// Σ_p K_i[p,p]·K_j[p,p]. That halves the Gram work (`ssyrk` on the diagonal blocks), the memory and
+/// the cross product.
 ///
-/// Row blocks: rows `r₀..<r₁` of every upper triangle (columns `r₀..<m`) are formed together, an
-/// `ssyrk` over the stacked blocks adds their contribution to the n × n result, and the next block
-/// reuses the memory. The sum over row blocks is exact, so the result does not depend on the block
-/// size beyond rounding. Block heights are chosen so that n · rows · (m − r₀) floats fit in the budget
-/// (never fewer than one row per layer). Either way each kernel entry is formed once. With a single
+/// Row blocks: rows `r₀..<r₁` of every upper triangle (columns `r₀..<m`) are formed one layer at a
+/// time in a scratch block, packed into the stack, and an `ssyrk` over the stacked rows adds their
+/// contribution to the n × n result; the next block reuses the memory. The sum over row blocks is
+/// exact, so the result does not depend on the block size beyond rounding. Block heights are chosen
+/// so that the n packed blocks and the scratch, about (n + 1) · rows · (m − r₀) floats, fit in the
+/// budget (never fewer than one row). Either way each kernel entry is formed once. With a single
 /// block the layers are prepared (centred) one at a time; with several, every layer's prepared
 /// activations are held while the blocks are formed.
 ///
@@ -32,9 +34,10 @@ package enum GramCrossProducts {
         var referenceIsUpperBound: [Bool]
     }
 
-    /// The first row of each block for `layerCount` kernels of size `size` within `memoryBudget` bytes.
+    /// The first row of each block for `layerCount` kernels of size `size` within `memoryBudget` bytes
+    /// (n packed blocks plus one scratch block of rows × (m − r₀) floats each).
     package static func blockStarts(layerCount: Int, size: Int, memoryBudget: Int) -> [Int] {
-        let floats = max(1, memoryBudget / MemoryLayout<Float>.stride / max(1, layerCount))
+        let floats = max(1, memoryBudget / MemoryLayout<Float>.stride / (max(1, layerCount) + 1))
         var starts: [Int] = []
         var start = 0
         while start < size {
@@ -61,7 +64,8 @@ package enum GramCrossProducts {
         let bounds = starts.indices.map { index in
             starts[index]..<(index + 1 < starts.count ? starts[index + 1] : m)
         }
-        let slotCapacity = bounds.map { $0.count * (m - $0.lowerBound) }.max() ?? 0
+        let scratchCapacity = bounds.map { $0.count * (m - $0.lowerBound) }.max() ?? 0
+        let stackCapacity = bounds.map { packedLength(rows: $0, size: m) }.max() ?? 0
         let whole = bounds.count == 1
 
         var upper = [Double](repeating: 0, count: n * n)  // Σ over blocks of ⟨U_i, U_j⟩ (upper part)
@@ -69,29 +73,39 @@ package enum GramCrossProducts {
         var partial = [Float](repeating: 0, count: n * n)
         var references = [ReferenceNorm](repeating: ReferenceNorm(base: 0, kernelWeight: 0), count: n)
         // Sources first: building them may itself use up to the budget (cka.rbf's statistics passes),
-        // which is released before the stacked blocks are allocated.
+        // which is released before the blocks are allocated.
         let sources: [any KernelBlockSource] = whole ? [] : (0..<n).map { makeSource($0, false) }
 
-        // Not zero-filled: every entry a block uses is written by its source or by `finishBlocks`
-        // first (a zero fill would only add a pass over what can be hundreds of megabytes).
-        var stacked = [Float](unsafeUninitializedCapacity: n * slotCapacity) { _, count in count = n * slotCapacity }
-        stacked.withUnsafeMutableBufferPointer { stackedBuffer in
-            guard let stack = stackedBuffer.baseAddress else { return }
-            for rows in bounds {
-                let width = m - rows.lowerBound
-                let slot = rows.count * width
-                for layer in 0..<n {
-                    let out = stack + layer * slot
-                    if whole {
-                        let source = makeSource(layer, true)
-                        source.fillBlock(rows: rows, into: out)
-                        references[layer] = source.referenceNorm
-                    } else {
-                        sources[layer].fillBlock(rows: rows, into: out)
+        // Not zero-filled: sources write every upper-triangle entry of the scratch before it is packed,
+        // and packing writes every stacked entry a block uses (a zero fill would only add a pass over
+        // what can be hundreds of megabytes).
+        var scratch = [Float](unsafeUninitializedCapacity: scratchCapacity) { _, count in count = scratchCapacity }
+        var stacked = [Float](unsafeUninitializedCapacity: n * stackCapacity) { _, count in
+            count = n * stackCapacity
+        }
+        scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+            stacked.withUnsafeMutableBufferPointer { stackedBuffer in
+                diagonals.withUnsafeMutableBufferPointer { diagonalBuffer in
+                    guard let block = scratchBuffer.baseAddress, let stack = stackedBuffer.baseAddress,
+                        let diagonal = diagonalBuffer.baseAddress
+                    else { return }
+                    for rows in bounds {
+                        let length = packedLength(rows: rows, size: m)
+                        for layer in 0..<n {
+                            if whole {
+                                let source = makeSource(layer, true)
+                                source.fillBlock(rows: rows, into: block)
+                                references[layer] = source.referenceNorm
+                            } else {
+                                sources[layer].fillBlock(rows: rows, into: block)
+                            }
+                            pack(
+                                block, rows: rows, size: m, into: stack + layer * length,
+                                diagonal: diagonal + layer * m + rows.lowerBound)
+                        }
+                        accumulateProducts(stack, layers: n, length: length, partial: &partial, into: &upper)
                     }
                 }
-                finishBlocks(stack, layers: n, rows: rows, width: width, size: m, diagonals: &diagonals)
-                accumulateProducts(stack, layers: n, length: slot, partial: &partial, into: &upper)
             }
         }
         if !whole {
@@ -122,22 +136,26 @@ package enum GramCrossProducts {
             referenceIsUpperBound: references.map(\.isUpperBound))
     }
 
-    /// Clears what lies below the diagonal of each layer's leading square and records its diagonal.
-    private static func finishBlocks(
-        _ stack: UnsafeMutablePointer<Float>, layers n: Int, rows: Range<Int>, width: Int, size m: Int,
-        diagonals: inout [Double]
+    /// Entries of the upper triangle in rows `rows` of an m × m matrix: Σ_p (m − p).
+    static func packedLength(rows: Range<Int>, size m: Int) -> Int {
+        rows.count * m - (rows.lowerBound + rows.upperBound - 1) * rows.count / 2
+    }
+
+    /// Copies the upper-triangle part of each row of a block (row stride m − r₀) into consecutive
+    /// memory, and its diagonal into `diagonal` (in `Double`).
+    private static func pack(
+        _ block: UnsafePointer<Float>, rows: Range<Int>, size m: Int, into packed: UnsafeMutablePointer<Float>,
+        diagonal: UnsafeMutablePointer<Double>
     ) {
-        let slot = rows.count * width
-        diagonals.withUnsafeMutableBufferPointer { buffer in
-            guard let diagonal = buffer.baseAddress else { return }
-            Parallel.forEach(n) { layer in
-                let block = stack + layer * slot
-                let d = diagonal + layer * m + rows.lowerBound
-                for i in 0..<rows.count {
-                    let row = block + i * width
-                    row.update(repeating: 0, count: i)
-                    d[i] = Double(row[i])
-                }
+        let width = m - rows.lowerBound
+        let pieces = Parallel.ranges(rows.count, grain: max(16, (rows.count + 3) / 4))
+        Parallel.forEach(pieces.count) { piece in
+            for i in pieces[piece] {
+                // Row i starts after rows 0..<i, which hold width, width − 1, … entries.
+                let offset = i * width - i * (i - 1) / 2
+                let source = block + i * width + i
+                (packed + offset).update(from: source, count: width - i)
+                diagonal[i] = Double(source[0])
             }
         }
     }
