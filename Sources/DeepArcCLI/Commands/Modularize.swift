@@ -19,64 +19,26 @@ extension DeepArcCommand {
         @Option(help: "The checkpoint (.safetensors).")
         var model: String
 
-        @Option(help: "How many samples m to compare the units on.")
-        var samples: Int = 1000
-
-        @Option(help: "Which split the samples come from: train or test.")
-        var split: String = "test"
-
-        @Option(help: "A pipeline configuration whose similarity and partitioner to use.")
-        var config: String?
-
-        @Option(help: "The similarity metric (default cka.linear, or the configuration's).")
-        var metric: String?
-
-        @Option(help: "The partitioner (default greedy, or the configuration's).")
-        var partitioner: String?
-
-        @Option(help: "The partitioner's threshold th, 0 < th ≤ 1.")
-        var threshold: Double?
+        @OptionGroup var modularization: ModularizationOptions
 
         @Option(help: ArgumentHelp("Write the similarity heatmap with module boundaries to this SVG file.", valueName: "file"))
         var heatmap: String?
 
-        func validate() throws {
-            guard samples >= 2 else { throw ValidationError("--samples must be at least 2, got \(samples)") }
-            guard DatasetSplit(rawValue: split) != nil else {
-                throw ValidationError("--split must be train or test, got '\(split)'")
-            }
-            if let threshold, !(threshold > 0 && threshold <= 1) {
-                throw ValidationError("--threshold must be in (0, 1], got \(threshold)")
-            }
-        }
-
         func run() async throws {
             common.apply()
             let progress = ProgressReporter()
-            var configuration = try config.map { try ConfigurationLoader.load(path: $0) } ?? PipelineConfiguration()
-            if let metric { configuration.similarity = StrategyReference(name: metric) }
-            if let partitioner { configuration.partitioner = StrategyReference(name: partitioner) }
-            if let threshold {
-                var options: [String: ConfigValue] = [:]
-                if case .object(let existing) = configuration.partitioner.options { options = existing }
-                options["threshold"] = .number(threshold)
-                configuration.partitioner.options = .object(options)
-            }
-            let registry = RegistryContext.registry
-            let metricStrategy = try registry.similarityMetrics.make(configuration.similarity)
-            let partitionerStrategy = try registry.partitioners.make(configuration.partitioner)
+            let modularizer = try modularization.makeModularizer(registry: RegistryContext.registry)
 
             let (network, _) = try Checkpoint.load(from: model)
             let source = try DatasetSource(parsing: data.dataset, dataDirectory: data.dataDir)
-            let dataset = try source.load(split: DatasetSplit(rawValue: split) ?? .test, limit: data.limit)
+            let dataset = try source.load(split: modularization.datasetSplit, limit: data.limit)
             guard dataset.sampleShape == network.inputShape else {
                 throw CLIError(
                     "\(model) expects samples of shape \(network.inputShape), but \(dataset.name) has \(dataset.sampleShape)")
             }
-            let images = try dataset.images.slice(batch: 0..<min(samples, dataset.count))
+            let images = try dataset.images.slice(batch: 0..<min(modularization.samples, dataset.count))
             progress.line("comparing \(network.unitCount - 1) units on \(images.batchCount) samples of \(dataset.name) …")
-            let result = try Modularizer(similarity: metricStrategy, partitioner: partitionerStrategy)
-                .modularize(network, samples: images)
+            let result = try modularizer.modularize(network, samples: images)
             if let heatmap {
                 try HeatmapOutput.write(result, title: "\(network.spec.architecture) on \(dataset.name)", to: heatmap)
             }

@@ -28,23 +28,7 @@ extension DeepArcCommand {
         @Option(help: "Where to write the restructured checkpoint (.safetensors).")
         var out: String
 
-        @Option(help: "How many samples m to compare the units on.")
-        var samples: Int = 1000
-
-        @Option(help: "Which split the modularization samples come from: train or test.")
-        var split: String = "test"
-
-        @Option(help: "A pipeline configuration whose similarity and partitioner to use.")
-        var config: String?
-
-        @Option(help: "The similarity metric (default cka.linear, or the configuration's).")
-        var metric: String?
-
-        @Option(help: "The partitioner (default greedy, or the configuration's).")
-        var partitioner: String?
-
-        @Option(help: "The partitioner's threshold th, 0 < th ≤ 1.")
-        var threshold: Double?
+        @OptionGroup var comparison: ModularizationOptions
 
         @Option(help: ArgumentHelp("Remove intra-module units: all, or the first K in Algorithm 2's order.", valueName: "all|K"))
         var removeIntra: String?
@@ -86,14 +70,7 @@ extension DeepArcCommand {
         var seed: UInt64 = 1
 
         func validate() throws {
-            guard samples >= 2 else { throw ValidationError("--samples must be at least 2, got \(samples)") }
             guard sewSamples >= 2 else { throw ValidationError("--sew-samples must be at least 2, got \(sewSamples)") }
-            guard DatasetSplit(rawValue: split) != nil else {
-                throw ValidationError("--split must be train or test, got '\(split)'")
-            }
-            if let threshold, !(threshold > 0 && threshold <= 1) {
-                throw ValidationError("--threshold must be in (0, 1], got \(threshold)")
-            }
             guard sewEpochs >= 0 else { throw ValidationError("--sew-epochs must be at least 0, got \(sewEpochs)") }
             guard finetuneEpochs >= 0 else {
                 throw ValidationError("--finetune-epochs must be at least 0, got \(finetuneEpochs)")
@@ -163,18 +140,7 @@ extension DeepArcCommand {
             let progress = ProgressReporter()
             let operation = try operation()
             let options = try restructuringOptions()
-            var configuration = try config.map { try ConfigurationLoader.load(path: $0) } ?? PipelineConfiguration()
-            if let metric { configuration.similarity = StrategyReference(name: metric) }
-            if let partitioner { configuration.partitioner = StrategyReference(name: partitioner) }
-            if let threshold {
-                var partitionerOptions: [String: ConfigValue] = [:]
-                if case .object(let existing) = configuration.partitioner.options { partitionerOptions = existing }
-                partitionerOptions["threshold"] = .number(threshold)
-                configuration.partitioner.options = .object(partitionerOptions)
-            }
-            let registry = RegistryContext.registry
-            let metricStrategy = try registry.similarityMetrics.make(configuration.similarity)
-            let partitionerStrategy = try registry.partitioners.make(configuration.partitioner)
+            let modularizer = try comparison.makeModularizer(registry: RegistryContext.registry)
 
             let (network, metadata) = try Checkpoint.load(from: model)
             if case .removeUnits(let units) = operation {
@@ -194,11 +160,10 @@ extension DeepArcCommand {
                 throw CLIError(
                     "\(model) expects samples of shape \(network.inputShape), but \(dataset.name) has \(dataset.sampleShape)")
             }
-            let compared = DatasetSplit(rawValue: split) == .train ? train : test
-            let images = try compared.images.slice(batch: 0..<min(samples, compared.count))
+            let compared = comparison.datasetSplit == .train ? train : test
+            let images = try compared.images.slice(batch: 0..<min(comparison.samples, compared.count))
             progress.line("comparing \(network.unitCount - 1) units on \(images.batchCount) samples of \(compared.name) …")
-            let modularization = try Modularizer(similarity: metricStrategy, partitioner: partitionerStrategy)
-                .modularize(network, samples: images)
+            let modularization = try modularizer.modularize(network, samples: images)
             progress.line(
                 String(
                     format: "%d modules, modularity %.2f; Algorithm 2's order: %@",
