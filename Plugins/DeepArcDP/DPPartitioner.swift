@@ -61,16 +61,9 @@ public struct DPPartitioner: Partitioner {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Options()
             threshold = try container.decodeIfPresent(Double.self, forKey: .threshold) ?? defaults.threshold
-            if let name = try container.decodeIfPresent(String.self, forKey: .pairs) {
-                guard let pairs = Pairs(rawValue: name) else {
-                    throw DeepArcError.invalidOption(
-                        strategy: DPPartitioner.identifier, option: "pairs",
-                        reason: "'\(name)' is not one of \(Pairs.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                self.pairs = pairs
-            } else {
-                pairs = defaults.pairs
-            }
+            pairs =
+                try container.decodeChoiceIfPresent(Pairs.self, forKey: .pairs, strategy: DPPartitioner.identifier)
+                ?? defaults.pairs
         }
     }
 

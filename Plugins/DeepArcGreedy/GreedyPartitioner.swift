@@ -50,16 +50,9 @@ public struct GreedyPartitioner: Partitioner {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Options()
             threshold = try container.decodeIfPresent(Double.self, forKey: .threshold) ?? defaults.threshold
-            if let name = try container.decodeIfPresent(String.self, forKey: .criterion) {
-                guard let criterion = Criterion(rawValue: name) else {
-                    throw DeepArcError.invalidOption(
-                        strategy: GreedyPartitioner.identifier, option: "criterion",
-                        reason: "'\(name)' is not one of \(Criterion.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                self.criterion = criterion
-            } else {
-                criterion = defaults.criterion
-            }
+            criterion =
+                try container.decodeChoiceIfPresent(Criterion.self, forKey: .criterion, strategy: GreedyPartitioner.identifier)
+                ?? defaults.criterion
         }
     }
 
