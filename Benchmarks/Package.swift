@@ -29,5 +29,14 @@ let package = Package(
             path: "Benchmarks/Training",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        .executableTarget(
+            name: "SimilarityBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "DeepArc", package: "DeepArc"),
+            ],
+            path: "Benchmarks/Similarity",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
     ]
 )

@@ -201,9 +201,22 @@ struct CompressCommandTests {
         #expect(evaluate.status == 0, "stderr: \(evaluate.stderr)")
         #expect(try evaluate.jsonObject()["accuracy"] as? Double == accuracy)
 
+        // --target-density 0.7: R(0.7 · 144) = 101 kept; 144 → 115, then only 1 − 101/115 of the rest goes.
+        let targeted = try CLI.run([
+            "compress", "--model", checkpoint, "--dataset", Self.blobs, "--method", "global", "--target-density",
+            "0.7", "--max-accuracy-drop", "1", "--finetune-samples", "100", "--out", scratch.path("target.safetensors"),
+            "--format", "json",
+        ])
+        #expect(targeted.status == 0, "stderr: \(targeted.stderr)")
+        let targetedReport = try targeted.jsonObject()
+        #expect(targetedReport["stopReason"] as? String == "target-density")
+        #expect((targetedReport["rounds"] as? [[String: Any]])?.compactMap { $0["keptCount"] as? Int } == [115, 101])
+
         let failures: [([String], [String])] = [
             (["--method", "global", "--max-rounds", "0"], ["--max-rounds"]),
             (["--method", "global", "--amount-per-round", "1"], ["--amount-per-round"]),
+            (["--method", "global", "--target-density", "0"], ["--target-density"]),
+            (["--method", "global", "--finetune-samples", "0"], ["--finetune-samples"]),
             (["--method", "nope"], ["unknown compressor 'nope'"]),
             (["--method", "global", "--method", "lamp"], ["--compare"]),
         ]

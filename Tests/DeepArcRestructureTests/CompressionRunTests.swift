@@ -146,6 +146,35 @@ struct CompressionRunTests {
         #expect(report.completedRounds == 2)
     }
 
+    @Test("a target density ends the run on exactly that many weights; the last round removes only the rest")
+    func targetDensity() throws {
+        let (train, test) = try CompressionFixture.datasets()
+        let model = try CompressionFixture.trainedModel(train: train)
+        let run = CompressionRun(
+            compressor: try GlobalMagnitudeCompressor(options: .init()),
+            schedule: CompressionSchedule(
+                amountPerRound: 0.2, maxRounds: 10, maxAccuracyDrop: 1, epochsPerRound: 0, targetDensity: 0.5))
+        let report = try run.run(model, train: train, test: test).report
+        // Target R(0.5 · 108) = 54 kept. 108 → 86 → 69 → 55 at 0.2 per round (R(21.6), R(17.2), R(13.8));
+        // then 1 − 54/55 < 0.2 is needed, so round 4 removes R(55 · (1 − 54/55)) = 1 weight.
+        #expect(report.rounds.map(\.keptCount) == [86, 69, 55, 54])
+        #expect(report.rounds.map(\.prunedCount) == [22, 17, 14, 1])
+        #expect(abs(report.rounds[3].amount - 1.0 / 55.0) < 1e-12)
+        #expect(report.rounds.prefix(3).allSatisfy { $0.amount == 0.2 })
+        #expect(report.stopReason == .targetDensity)
+        #expect(report.completedRounds == 4)
+        #expect(report.densityOfOriginal == 0.5)
+
+        // A model already at the target is not pruned at all.
+        let none = CompressionRun(
+            compressor: try GlobalMagnitudeCompressor(options: .init()),
+            schedule: CompressionSchedule(epochsPerRound: 0, targetDensity: 1))
+        let untouched = try none.run(model, train: train, test: test).report
+        #expect(untouched.rounds.isEmpty)
+        #expect(untouched.stopReason == .targetDensity)
+        #expect(untouched.final.keptWeights == 108)
+    }
+
     @Test("a round that prunes nothing is flagged as a no-op and ends the run")
     func noOpRound() throws {
         let (train, test) = try CompressionFixture.datasets()
@@ -236,6 +265,9 @@ struct CompressionRunTests {
             (CompressionSchedule(maxRounds: 0), "maxRounds"),
             (CompressionSchedule(maxAccuracyDrop: -0.1), "maxAccuracyDrop"),
             (CompressionSchedule(epochsPerRound: -1), "epochsPerRound"),
+            (CompressionSchedule(targetDensity: 0), "targetDensity"),
+            (CompressionSchedule(targetDensity: 1.5), "targetDensity"),
+            (CompressionSchedule(targetDensity: .nan), "targetDensity"),
         ]
         for (schedule, field) in cases {
             let run = CompressionRun(compressor: try GlobalMagnitudeCompressor(options: .init()), schedule: schedule)
@@ -246,9 +278,9 @@ struct CompressionRunTests {
 
     @Test("schedule keys split from a compressor's options")
     func splitOptions() throws {
-        let raw: ConfigValue = ["amountPerRound": 0.25, "maxRounds": 4, "ties": "official"]
+        let raw: ConfigValue = ["amountPerRound": 0.25, "maxRounds": 4, "targetDensity": 0.3, "ties": "official"]
         let (schedule, rest) = try CompressionSchedule.split(raw)
-        #expect(schedule == CompressionSchedule(amountPerRound: 0.25, maxRounds: 4))
+        #expect(schedule == CompressionSchedule(amountPerRound: 0.25, maxRounds: 4, targetDensity: 0.3))
         #expect(rest == ["ties": "official"])
         #expect(try CompressionSchedule.split(nil).schedule == CompressionSchedule())
         #expect(try CompressionSchedule.split(["maxRounds": 2]).compressor == nil)

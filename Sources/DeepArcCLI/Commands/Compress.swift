@@ -11,9 +11,11 @@ extension DeepArcCommand {
             discussion: """
                 Each round removes --amount-per-round of the remaining prunable weights (conv kernels and \
                 dense matrices) with --method, then fine-tunes for --epochs-per-round epochs (AdamW, lr 3e-4, \
-                batch 100 by default). The run stops after --max-rounds rounds, when a round prunes nothing, or \
-                when a round's test accuracy falls more than --max-accuracy-drop below the dense model's: that \
-                round is reported and discarded, and the model of the last good round is kept. The pruned \
+                batch 100 by default; --finetune-samples N uses the first N training samples). The run stops \
+                after --max-rounds rounds, when a round prunes nothing, once --target-density is reached (the \
+                last round removes only the rest), or when a round's test accuracy falls more than \
+                --max-accuracy-drop below the dense model's: that round is reported and discarded, and the \
+                model of the last good round is kept. The pruned \
                 checkpoint (masks included) is written to --out only when the run succeeds.
 
                 --deeparc preprocesses the model once before pruning, then fine-tunes it for \
@@ -59,6 +61,15 @@ extension DeepArcCommand {
         @Option(help: "Fine-tuning epochs after each round (0: no fine-tuning).")
         var epochsPerRound: Int = 1
 
+        @Option(
+            help: ArgumentHelp(
+                "Stop once the kept weights are this fraction of the original model's prunable weights, 0 < d ≤ 1 (the last round removes only the rest).",
+                valueName: "density"))
+        var targetDensity: Double?
+
+        @Option(help: "Fine-tune on only the first N training samples (default: all of them).")
+        var finetuneSamples: Int?
+
         @Option(help: "Fine-tuning epochs after the --deeparc preprocessing.")
         var preprocessEpochs: Int = 1
 
@@ -92,7 +103,7 @@ extension DeepArcCommand {
             common.apply()
             let schedule = CompressionSchedule(
                 amountPerRound: amountPerRound, maxRounds: maxRounds, maxAccuracyDrop: maxAccuracyDrop,
-                epochsPerRound: epochsPerRound, preprocessEpochs: preprocessEpochs)
+                epochsPerRound: epochsPerRound, preprocessEpochs: preprocessEpochs, targetDensity: targetDensity)
             try checkArguments(schedule)
             let progress = ProgressReporter()
             let registry = RegistryContext.registry
@@ -131,7 +142,7 @@ extension DeepArcCommand {
                 let flags = [
                     ("amountPerRound", "--amount-per-round"), ("maxRounds", "--max-rounds"),
                     ("maxAccuracyDrop", "--max-accuracy-drop"), ("epochsPerRound", "--epochs-per-round"),
-                    ("preprocessEpochs", "--preprocess-epochs"),
+                    ("preprocessEpochs", "--preprocess-epochs"), ("targetDensity", "--target-density"),
                 ]
                 var message = error.description
                 for (key, flag) in flags { message = message.replacingOccurrences(of: key, with: flag) }
@@ -149,6 +160,9 @@ extension DeepArcCommand {
             if !compare && out == nil { throw CLIError("--out is required: where to write the pruned checkpoint") }
             guard samples >= 2 else { throw CLIError("--samples must be at least 2; got \(samples)") }
             guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1; got \(batchSize)") }
+            if let finetuneSamples, finetuneSamples < 1 {
+                throw CLIError("--finetune-samples must be at least 1; got \(finetuneSamples)")
+            }
             guard learningRate > 0, learningRate.isFinite else {
                 throw CLIError("--lr must be a positive number; got \(learningRate)")
             }
@@ -169,6 +183,7 @@ extension DeepArcCommand {
             configuration.learningRate = learningRate
             configuration.batchSize = batchSize
             configuration.seed = seed
+            configuration.samples = finetuneSamples
             return configuration
         }
 

@@ -17,6 +17,9 @@ public struct CompressionReport: Sendable, Equatable, Codable {
         case compressorFailed = "compressor-failed"
         /// Fine-tuning diverged (NaN or infinite loss); that round was discarded and is not reported.
         case diverged
+        /// The kept weights reached the schedule's `targetDensity` of the original model's prunable
+        /// weights (possibly before any round, when preprocessing alone got there).
+        case targetDensity = "target-density"
     }
 
     /// The compressor's identifier.

@@ -22,6 +22,9 @@ import Foundation
 ///   with `accepted == false`, and its masks *and* fine-tuned weights are discarded. The result is the
 ///   model as it was after the last good round (a copy is taken before every round), so the returned
 ///   model always satisfies the bound unless preprocessing alone broke it;
+/// - when the kept weights reach `targetDensity` of the original model's prunable weights
+///   (``CompressionReport/StopReason/targetDensity``): the round that gets there removes only the rest,
+///   and a model already at or below the target (after preprocessing) is not pruned at all;
 /// - when a round prunes nothing (flagged ``CompressionRoundReport/isNoOp``; it is not fine-tuned);
 /// - when the compressor refuses a round (an unreachable target; the message is kept in
 ///   ``CompressionReport/stopDetail``) or fine-tuning diverges: the last good model is kept.
@@ -206,12 +209,28 @@ public struct CompressionRun {
         var stopDetail: String?
         var last = try evaluate(current, on: test)
 
+        let targetKept = schedule.targetDensity.map { Int(($0 * Double(original.prunableWeights)).rounded()) }
         roundLoop: for round in 1...schedule.maxRounds {
             let roundStart = Date()
             let tensors = try current.prunableTensors()
+            var amount = schedule.amountPerRound
+            var landsOnTarget = false
+            if let targetKept {
+                // Remove only what is left to reach the target: the last round is a partial one.
+                let kept = tensors.map(\.unmaskedCount).reduce(0, +)
+                guard kept > targetKept else {  // preprocessing alone got there
+                    stopReason = .targetDensity
+                    break roundLoop
+                }
+                let needed = 1 - Double(targetKept) / Double(kept)
+                if needed <= amount {
+                    amount = needed
+                    landsOnTarget = true
+                }
+            }
             let counts: [Int]
             do {
-                counts = try compressor.pruneCounts(for: tensors, amount: schedule.amountPerRound)
+                counts = try compressor.pruneCounts(for: tensors, amount: amount)
             } catch DeepArcError.invalidPruning(let tensor, let reason) {
                 stopReason = .compressorFailed
                 stopDetail = DeepArcError.invalidPruning(tensor: tensor, reason: reason).description
@@ -224,7 +243,7 @@ public struct CompressionRun {
             {
                 let keptCount = kept.reduce(0, +)
                 return CompressionRoundReport(
-                    round: round, amount: schedule.amountPerRound, prunedCount: prunedCount, keptCount: keptCount,
+                    round: round, amount: amount, prunedCount: prunedCount, keptCount: keptCount,
                     keptPerLayer: kept, density: Self.ratio(keptCount, prunableTotal),
                     densityOfOriginal: Self.ratio(keptCount, original.prunableWeights), accuracy: accuracy.accuracy,
                     loss: accuracy.loss, accuracyDrop: dense.accuracy - accuracy.accuracy,
@@ -267,6 +286,10 @@ public struct CompressionRun {
             }
             completed += 1
             last = evaluation
+            if landsOnTarget {
+                stopReason = .targetDensity
+                break roundLoop
+            }
         }
 
         let final = try ModelFootprint(of: current)

@@ -1,10 +1,13 @@
 /// The iterative prune-and-fine-tune schedule of a ``CompressionRun`` (`specs/pruning.md` §8).
 ///
 /// Each round removes `amountPerRound` of the *remaining* prunable weights, then fine-tunes for
-/// `epochsPerRound` epochs. The run stops after `maxRounds` rounds, or as soon as a round leaves the
-/// test accuracy more than `maxAccuracyDrop` below the dense model's (that round is discarded). The
-/// official LAMP schedule is 0.2 per round; DeepArc's Table II does not state its stopping rule, so
-/// both limits are exposed.
+/// `epochsPerRound` epochs. The run stops after `maxRounds` rounds, as soon as a round leaves the
+/// test accuracy more than `maxAccuracyDrop` below the dense model's (that round is discarded), or, when
+/// `targetDensity` is set, once the kept weights are down to that fraction of the *original* model's
+/// prunable weights (the last round removes only what is needed to land on it). The official LAMP
+/// schedule is 0.2 per round; DeepArc's Table II does not state its stopping rule, so all three limits
+/// are exposed. A target density is how two runs are brought to "the same final density" (Table II):
+/// a model DeepArc made smaller starts below 100 % of the original and needs fewer rounds.
 ///
 /// Every field has a default, so a partial configuration decodes:
 ///
@@ -25,27 +28,32 @@ public struct CompressionSchedule: Sendable, Equatable, Codable {
     public var epochsPerRound: Int
     /// Fine-tuning epochs after the preprocessing step, when there is one (default 1).
     public var preprocessEpochs: Int
+    /// The remaining density, relative to the original model's prunable weights, at which the run stops,
+    /// in (0, 1]; nil (default) prunes until another limit is hit.
+    public var targetDensity: Double?
 
     /// The keys this type reads, in declaration order.
-    public static let keys = ["amountPerRound", "maxRounds", "maxAccuracyDrop", "epochsPerRound", "preprocessEpochs"]
+    public static let keys = ["amountPerRound", "maxRounds", "maxAccuracyDrop", "epochsPerRound", "preprocessEpochs", "targetDensity"]
 
     /// Creates a schedule; every argument has its default.
     public init(
         amountPerRound: Double = 0.2, maxRounds: Int = 10, maxAccuracyDrop: Double = 0.01, epochsPerRound: Int = 1,
-        preprocessEpochs: Int = 1
+        preprocessEpochs: Int = 1, targetDensity: Double? = nil
     ) {
         self.amountPerRound = amountPerRound
         self.maxRounds = maxRounds
         self.maxAccuracyDrop = maxAccuracyDrop
         self.epochsPerRound = epochsPerRound
         self.preprocessEpochs = preprocessEpochs
+        self.targetDensity = targetDensity
     }
 
     // MARK: - Checking
 
     /// Checks the values.
     /// - Throws: ``DeepArcError/invalidConfiguration(reason:)`` naming the field: an amount outside (0, 1),
-    ///   fewer than one round, a negative or non-finite accuracy drop, negative epochs.
+    ///   fewer than one round, a negative or non-finite accuracy drop, negative epochs, a target density
+    ///   outside (0, 1].
     public func validate() throws(DeepArcError) {
         guard amountPerRound > 0, amountPerRound < 1 else {
             throw .invalidConfiguration(
@@ -64,6 +72,10 @@ public struct CompressionSchedule: Sendable, Equatable, Codable {
         guard preprocessEpochs >= 0 else {
             throw .invalidConfiguration(
                 reason: "compression: preprocessEpochs must not be negative; got \(preprocessEpochs)")
+        }
+        if let targetDensity, !(targetDensity > 0 && targetDensity <= 1) {
+            throw .invalidConfiguration(
+                reason: "compression: targetDensity must satisfy 0 < density ≤ 1; got \(targetDensity)")
         }
     }
 
@@ -102,7 +114,7 @@ public struct CompressionSchedule: Sendable, Equatable, Codable {
     // MARK: - Codable
 
     private enum CodingKeys: String, CodingKey {
-        case amountPerRound, maxRounds, maxAccuracyDrop, epochsPerRound, preprocessEpochs
+        case amountPerRound, maxRounds, maxAccuracyDrop, epochsPerRound, preprocessEpochs, targetDensity
     }
 
     /// Decodes a possibly partial schedule; missing fields take their defaults.
@@ -117,5 +129,6 @@ public struct CompressionSchedule: Sendable, Equatable, Codable {
         epochsPerRound = try container.decodeIfPresent(Int.self, forKey: .epochsPerRound) ?? defaults.epochsPerRound
         preprocessEpochs =
             try container.decodeIfPresent(Int.self, forKey: .preprocessEpochs) ?? defaults.preprocessEpochs
+        targetDensity = try container.decodeIfPresent(Double.self, forKey: .targetDensity)
     }
 }
