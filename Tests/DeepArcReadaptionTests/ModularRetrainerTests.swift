@@ -141,4 +141,33 @@ struct ModularRetrainerTests {
         let losses = outcome.summary.epochs.map(\.loss)
         #expect(try #require(losses.last) < (try #require(losses.first)))
     }
+
+    @Test("a target accuracy stops after the first epoch that reaches it; the epochs before are the same")
+    func targetAccuracyStops() throws {
+        let (model, trainSet, _) = try trainedMLP()
+        let clean = trainSet.prefix(128)
+        let data = try ReadaptionData(
+            original: clean, new: fgsm(model, clean, epsilon: 1.5), sources: Array(0..<clean.count))
+        var options = quickOptions(epochs: 12, batchSize: 32, alpha: 1, beta: 0.5)
+        options.learningRate = 0.05
+        let scope = try RetrainingScope.modules([1], of: [[0], [1], [2]])
+        let uncapped = try ModularRetrainer(measure: ExplicitDeviation(options: .init()), options: options)
+            .retrain(model, scope: scope, data: data).summary.epochs
+        #expect(uncapped.count == 12)
+        // Aim at the accuracy an epoch in the middle reached; the run must stop at the first epoch at or
+        // above it, found here by scanning the uncapped run.
+        let target = uncapped[uncapped.count / 2].accuracy
+        let firstReaching = try #require(uncapped.firstIndex { $0.accuracy >= target }) + 1
+        options.targetAccuracy = target
+        let capped = try ModularRetrainer(measure: ExplicitDeviation(options: .init()), options: options)
+            .retrain(model, scope: scope, data: data).summary.epochs
+        #expect(capped.count == firstReaching)
+        #expect(capped.map(\.loss) == uncapped.prefix(firstReaching).map(\.loss))
+
+        for bad in [0.0, 1.5, -.infinity] {
+            options.targetAccuracy = bad
+            let measure = try ExplicitDeviation(options: .init())
+            #expect(throws: DeepArcError.self) { try ModularRetrainer(measure: measure, options: options) }
+        }
+    }
 }

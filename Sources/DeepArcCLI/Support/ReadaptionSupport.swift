@@ -37,8 +37,14 @@ struct RetrainingArguments: ParsableArguments {
     @Option(help: "β, the weight of the deviation of D′ (default 0.5 for explicit, 0.05 for gaussian).")
     var beta: Double?
 
-    @Option(help: "Retraining epochs (modular and full alike).")
+    @Option(help: "Retraining epochs (modular and full alike); the cap with --target-accuracy.")
     var epochs: Int = 10
+
+    @Option(
+        help: ArgumentHelp(
+            "Stop either run after the first epoch whose training accuracy over D ∪ D′ reaches this, in (0, 1].",
+            valueName: "accuracy"))
+    var targetAccuracy: Double?
 
     @Option(help: "Samples per retraining step.")
     var batchSize: Int = 128
@@ -74,6 +80,7 @@ struct RetrainingArguments: ParsableArguments {
         options.alpha = alpha
         options.beta = beta
         options.epochs = epochs
+        options.targetAccuracy = targetAccuracy
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.seed = seed
@@ -99,6 +106,7 @@ struct RetrainingArguments: ParsableArguments {
     private static func flag(for option: String) -> String {
         switch option.trimmingCharacters(in: .whitespaces) {
         case "batchSize": return "batch-size"
+        case "targetAccuracy": return "target-accuracy"
         case "learningRate": return "lr"
         case let other: return other
         }

@@ -7,8 +7,9 @@ extension ModularRetrainer {
     /// their data): α = 0.5, β = 0.5 for `explicit` and 0.05 for `gaussian` (see ``beta``), SGD with learning rate 10⁻² (not 10⁻⁴: on the small models this
     /// package trains in seconds, 10⁻⁴ barely moves the weights in 10 epochs), momentum 0.9 without
     /// Nesterov, no weight decay, a constant learning rate, batch 128, 10 epochs, seed 1. The
-    /// stopping rule is the epoch count: both modular and full retraining run exactly ``epochs``
-    /// epochs (a NaN or infinite loss stops either with an error).
+    /// stopping rule is the same for modular and full retraining: ``epochs`` epochs, or, with
+    /// ``targetAccuracy``, the first epoch whose training accuracy over D ∪ D′ reaches it (``epochs``
+    /// is then the cap). A NaN or infinite loss stops either with an error.
     ///
     /// Every field has a default, so a partial configuration decodes; unknown keys are rejected.
     public struct Options: Codable, Sendable, Equatable {
@@ -23,8 +24,13 @@ extension ModularRetrainer {
         /// the Gaussians' precision (large along directions where D's representations barely vary)
         /// wrecked the small test models within an epoch, while β = 0.05 repaired them.
         public var beta: Double?
-        /// Passes over D ∪ D′ (default 10).
+        /// Passes over D ∪ D′ (default 10); the most when ``targetAccuracy`` is set.
         public var epochs: Int = 10
+        /// Stop after the first epoch whose training accuracy over D ∪ D′ (the share of that epoch's
+        /// samples predicted correctly while training on them) is at least this, in (0, 1]; nil (the
+        /// default) runs all ``epochs``. Modular retraining is cheap per epoch, so a target brings both
+        /// runs to the same fit of D′ and compares what that fit costs.
+        public var targetAccuracy: Double?
         /// Samples per step (default 128). Each batch holds a proportional share of D and of D′.
         public var batchSize: Int = 128
         /// The optimizer (default SGD).
@@ -52,7 +58,7 @@ extension ModularRetrainer {
         public init() {}
 
         private enum CodingKeys: String, CodingKey, CaseIterable {
-            case alpha, beta, epochs, batchSize, optimizer, learningRate, momentum, nesterov, weightDecay, schedule
+            case alpha, beta, epochs, targetAccuracy, batchSize, optimizer, learningRate, momentum, nesterov, weightDecay, schedule
             case seed, cachePrefix, maximumCacheBytes
         }
 
@@ -67,6 +73,7 @@ extension ModularRetrainer {
             alpha = try container.decodeIfPresent(Double.self, forKey: .alpha) ?? defaults.alpha
             beta = try container.decodeIfPresent(Double.self, forKey: .beta)
             epochs = try container.decodeIfPresent(Int.self, forKey: .epochs) ?? defaults.epochs
+            targetAccuracy = try container.decodeIfPresent(Double.self, forKey: .targetAccuracy)
             batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
             optimizer =
                 try container.decodeIfPresent(TrainingConfiguration.OptimizerKind.self, forKey: .optimizer)
@@ -117,7 +124,7 @@ extension ModularRetrainer {
 
         /// Checks the values.
         /// - Throws: ``DeepArcError/invalidOption(strategy:option:reason:)`` naming `alpha` or `beta`
-        ///   when negative or not finite, both when α = β = 0, and `epochs`, `batchSize`,
+        ///   when negative or not finite, both when α = β = 0, and `epochs`, `targetAccuracy`, `batchSize`,
         ///   `learningRate`, `weightDecay` or `maximumCacheBytes` when out of range.
         public func validate() throws(DeepArcError) {
             let owner = "retraining"
@@ -131,6 +138,10 @@ extension ModularRetrainer {
             }
             guard epochs >= 1 else {
                 throw .invalidOption(strategy: owner, option: "epochs", reason: "must be at least 1, got \(epochs)")
+            }
+            if let targetAccuracy, !(targetAccuracy > 0 && targetAccuracy <= 1) {
+                throw .invalidOption(
+                    strategy: owner, option: "targetAccuracy", reason: "must be in (0, 1], got \(targetAccuracy)")
             }
             guard batchSize >= 1 else {
                 throw .invalidOption(

@@ -184,6 +184,7 @@ public struct ModularRetrainer {
                     deviation: sums.deviation / seen, accuracy: Double(sums.correct) / seen,
                     seconds: Date().timeIntervalSince(epochStarted)))
             if let last = epochs.last { onEpoch(last) }
+            if let target = options.targetAccuracy, let last = epochs.last, last.accuracy >= target { break }
         }
         let summary = RetrainingSummary(
             full: scope.trainsEveryUnit, scope: scope, alpha: objective.alpha, beta: objective.beta,
