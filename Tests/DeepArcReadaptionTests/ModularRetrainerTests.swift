@@ -156,8 +156,8 @@ struct ModularRetrainerTests {
         #expect(uncapped.count == 12)
         // Aim at the accuracy an epoch in the middle reached; the run must stop at the first epoch at or
         // above it, found here by scanning the uncapped run.
-        let target = uncapped[uncapped.count / 2].accuracy
-        let firstReaching = try #require(uncapped.firstIndex { $0.accuracy >= target }) + 1
+        let target = uncapped[uncapped.count / 2].newAccuracy
+        let firstReaching = try #require(uncapped.firstIndex { $0.newAccuracy >= target }) + 1
         options.targetAccuracy = target
         let capped = try ModularRetrainer(measure: ExplicitDeviation(options: .init()), options: options)
             .retrain(model, scope: scope, data: data).summary.epochs

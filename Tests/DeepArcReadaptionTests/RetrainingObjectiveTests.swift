@@ -44,8 +44,18 @@ struct RetrainingObjectiveTests {
         let batch = try RetrainingBatch(
             inputs: inputs, labels: labels, newRows: Array(6..<12), newSources: Array(10..<16))
 
+        // The D′ rows' correct count, from a training-mode forward pass of the same batch and argmax.
+        let logits = try copy.forward(inputs, mode: .training, startUnit: 1).output
+        let classes = logits.shape[1]
+        let expectedCorrectNew = (6..<12).filter { row in
+            let scores = Array(logits.scalars[(row * classes)..<((row + 1) * classes)])
+            return scores.firstIndex(of: scores.max() ?? 0) == labels[row]
+        }.count
+
         let loss = try objective.evaluate(copy, batch: batch, startUnit: 1, backward: true)
         #expect(loss.total.isFinite)
+        #expect(loss.countNew == 6)
+        #expect(loss.correctNew == expectedCorrectNew)
         #expect(abs(loss.total - (weights.0 * loss.crossEntropy + weights.1 * loss.deviation)) <= 1e-9)
         let weight = try #require(copy.namedParameters.first { $0.name == "units.1.0.weight" }?.parameter)
         let analytic = weight.gradient.scalars

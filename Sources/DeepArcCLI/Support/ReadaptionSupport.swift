@@ -42,7 +42,7 @@ struct RetrainingArguments: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Stop either run after the first epoch whose training accuracy over D ∪ D′ reaches this, in (0, 1].",
+            "Stop either run after the first epoch whose training accuracy on D′ reaches this, in (0, 1].",
             valueName: "accuracy"))
     var targetAccuracy: Double?
 

@@ -149,7 +149,7 @@ public struct ModularRetrainer {
         var globalStep = 0
         for epoch in 1...options.epochs {
             let epochStarted = Date()
-            var sums = (loss: 0.0, crossEntropy: 0.0, deviation: 0.0, correct: 0, count: 0)
+            var sums = (loss: 0.0, crossEntropy: 0.0, deviation: 0.0, correct: 0, count: 0, correctNew: 0, countNew: 0)
             for (step, rows) in plan.epoch(epoch - 1).enumerated() {
                 let batch = try prefix.batch(rows, data: data)
                 optimizer.learningRate = schedule.learningRate(
@@ -176,15 +176,18 @@ public struct ModularRetrainer {
                 sums.deviation += loss.deviation * weight
                 sums.correct += loss.correct
                 sums.count += loss.count
+                sums.correctNew += loss.correctNew
+                sums.countNew += loss.countNew
             }
             let seen = Double(max(sums.count, 1))
             epochs.append(
                 .init(
                     epoch: epoch, loss: sums.loss / seen, crossEntropy: sums.crossEntropy / seen,
                     deviation: sums.deviation / seen, accuracy: Double(sums.correct) / seen,
+                    newAccuracy: Double(sums.correctNew) / Double(max(sums.countNew, 1)),
                     seconds: Date().timeIntervalSince(epochStarted)))
             if let last = epochs.last { onEpoch(last) }
-            if let target = options.targetAccuracy, let last = epochs.last, last.accuracy >= target { break }
+            if let target = options.targetAccuracy, let last = epochs.last, last.newAccuracy >= target { break }
         }
         let summary = RetrainingSummary(
             full: scope.trainsEveryUnit, scope: scope, alpha: objective.alpha, beta: objective.beta,

@@ -54,13 +54,22 @@ public struct RetrainingLoss: Sendable, Equatable, Codable {
     public var correct: Int
     /// Rows in the batch.
     public var count: Int
+    /// D′ rows predicted correctly (training-mode forward).
+    public var correctNew: Int
+    /// D′ rows in the batch.
+    public var countNew: Int
 
     /// Creates a loss.
-    public init(total: Double, crossEntropy: Double, deviation: Double, correct: Int, count: Int) {
+    public init(
+        total: Double, crossEntropy: Double, deviation: Double, correct: Int, count: Int, correctNew: Int = 0,
+        countNew: Int = 0
+    ) {
         self.total = total
         self.crossEntropy = crossEntropy
         self.deviation = deviation
         self.correct = correct
         self.count = count
+        self.correctNew = correctNew
+        self.countNew = countNew
     }
 }

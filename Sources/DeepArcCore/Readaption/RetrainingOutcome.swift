@@ -22,6 +22,9 @@ public struct RetrainingSummary: Sendable, Codable, Equatable {
         public var deviation: Double
         /// Training accuracy on D ∪ D′ (training-mode forward).
         public var accuracy: Double
+        /// Training accuracy on the D′ rows alone (training-mode forward); what
+        /// ``ModularRetrainer/Options/targetAccuracy`` is compared with.
+        public var newAccuracy: Double
         /// Wall time of the epoch.
         public var seconds: Double
     }
