@@ -41,6 +41,40 @@ struct BatchNormTests {
         #expect(closeEnough(layer.runningMean.value.scalars, [0.19 * 2.5, 0.19 * 1]))
     }
 
+    @Test("running statistics in training: the inference map, statistics unchanged, gradients of that map")
+    func runningStatisticsInTraining() throws {
+        let layer = try BatchNorm(channels: 2, epsilon: 1e-5)
+        layer.runningMean.value = try Tensor(shape: [2], scalars: [1, -1])
+        layer.runningVariance.value = try Tensor(shape: [2], scalars: [4, 0.25])
+        layer.weight.value = try Tensor(shape: [2], scalars: [2, 1])
+        layer.bias.value = try Tensor(shape: [2], scalars: [0, 3])
+        layer.usesRunningStatistics = true
+        // By hand: y = γ (x − μ)/√(σ² + ε) + β with the running μ, σ²; a batch of one is fine.
+        let x = try Tensor(shape: [1, 2, 1, 2], scalars: [1, 5, -1, -0.5])
+        let y = try layer.forward(x, mode: .training)
+        let a0 = 2 / (4 + 1e-5).squareRoot()
+        let a1 = 1 / (0.25 + 1e-5).squareRoot()
+        #expect(closeEnough(y.scalars, [0, 4 * a0, 3, 0.5 * a1 + 3]))
+        #expect(layer.runningMean.value.scalars == [1, -1])
+        #expect(layer.runningVariance.value.scalars == [4, 0.25])
+        // Backward of an affine map: dx = a·g, dγ = Σ g·x̂, dβ = Σ g.
+        let g = try Tensor(shape: [1, 2, 1, 2], scalars: [1, 2, 3, 4])
+        let dx = try #require(try layer.backward(g, needsInputGradient: true))
+        #expect(closeEnough(dx.scalars, [a0, 2 * a0, 3 * a1, 4 * a1]))
+        let xHat0 = [0.0, 4 / (4 + 1e-5).squareRoot()]
+        let xHat1 = [0.0, 0.5 / (0.25 + 1e-5).squareRoot()]
+        #expect(closeEnough(layer.weight.gradient.scalars, [1 * xHat0[0] + 2 * xHat0[1], 3 * xHat1[0] + 4 * xHat1[1]]))
+        #expect(closeEnough(layer.bias.gradient.scalars, [3, 7]))
+
+        // And against finite differences on random data.
+        let random = randomised(try BatchNorm(channels: 3), seed: 8)
+        random.runningMean.value = seededUniformTensor([3], in: -1...1, seed: 9)
+        random.runningVariance.value = seededUniformTensor([3], in: 0.5...2, seed: 10)
+        random.usesRunningStatistics = true
+        let report = try numericalGradientCheck(random, input: seededUniformTensor([3, 3, 2, 2], in: -2...2, seed: 11))
+        #expect(report.worst < 1e-2, "\(report)")
+    }
+
     @Test("inference uses the running statistics and leaves them unchanged")
     func inference() throws {
         let layer = try BatchNorm(channels: 2, epsilon: 1e-5)

@@ -34,8 +34,28 @@ struct ModularRetrainerTests {
         let changedStatistics = trainedNames.filter { $0.hasSuffix("runningMean") && after[$0] != before[$0] }
         #expect(!changedWeights.isEmpty, "the retrained module's weights moved")
         #expect(!changedStatistics.isEmpty, "the retrained module's running statistics follow its new weights")
-        // Every parameter of the retrained model is trainable again, as in the input model.
+        // Every parameter of the retrained model is trainable again, as in the input model, and its
+        // batch normalisations are back to batch statistics in training.
         #expect(outcome.model.trainableParameterCount == model.trainableParameterCount)
+        #expect(outcome.model.unitsUsingRunningStatistics().isEmpty)
+    }
+
+    @Test("frozen units' batch norms use running statistics: marking finds them inside residual blocks")
+    func runningStatisticsMarking() throws {
+        let model = try makeResNet8()
+        try model.setUsesRunningStatistics(true, units: [1, 3])
+        #expect(model.unitsUsingRunningStatistics() == [1, 3])
+        // The marked block now computes its inference function in a training-mode pass.
+        let input = try model.forward(try tinyImages().images.slice(batch: 0..<8), mode: .inference, endUnit: 0).output
+        let block = model.units[1]
+        let inference = try block.forward(input, mode: .inference)
+        let training = try block.forward(input, mode: .training)
+        #expect(training.shape == inference.shape)
+        let worst = zip(training.scalars, inference.scalars).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .infinity
+        #expect(worst <= 1e-4, "training-mode output differs from inference by \(worst)")
+        try model.setUsesRunningStatistics(false, units: 0..<model.unitCount)
+        #expect(model.unitsUsingRunningStatistics().isEmpty)
+        #expect(throws: NNError.self) { try model.setUsesRunningStatistics(true, units: [model.unitCount]) }
     }
 
     @Test("a training-mode forward pass would move a frozen unit's statistics (the test above can fail)")

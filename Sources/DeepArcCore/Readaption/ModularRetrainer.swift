@@ -14,14 +14,17 @@ import Foundation
 /// D′ rows of each batch at the modules' outputs (captured during the forward pass) and its
 /// gradient is injected there (`Model.backward(injecting:)`).
 ///
-/// **Frozen units keep their batch-normalisation statistics.** Frozen units after the module must
-/// run in training mode (backward needs their caches), and a training-mode batch normalisation
-/// normalises with batch statistics and moves its running statistics. The authors' PyTorch code
-/// trains in train mode and so lets frozen layers' running statistics drift; here the running
-/// statistics of every frozen unit are restored after each forward pass, so a frozen unit is
-/// bit-identical after retraining (its inference-mode function is unchanged), while the retrained
-/// units update theirs as usual. The frozen prefix runs in inference mode (its running statistics
-/// normalise), both when cached and when recomputed.
+/// **Frozen units compute what they compute at inference.** Frozen units after the module must run
+/// in training mode (backward needs their caches), but a training-mode batch normalisation would
+/// normalise with batch statistics, which adapt to the retrained module's changing outputs, and
+/// then fall back to the old running statistics at inference: the retrained module would be fitted
+/// to a suffix that no longer exists at evaluation time. (The authors' PyTorch code trains in train
+/// mode and lets frozen layers' statistics drift instead.) Here every frozen unit's batch
+/// normalisations use their running statistics in training too (`BatchNorm.usesRunningStatistics`,
+/// gradients treat them as constants), so training sees exactly the inference-time suffix and a
+/// frozen unit is bit-identical after retraining; the retrained units train and update their
+/// statistics as usual. The frozen prefix runs in inference mode, both when cached and when
+/// recomputed.
 ///
 /// **Full retraining** (the baseline) uses the same loss, fitted deviation, data, batches,
 /// optimizer, schedule and epochs with every unit trainable and no cache.
@@ -127,6 +130,11 @@ public struct ModularRetrainer {
             }
         }
         let startUnit = scope.trainsEveryUnit ? 0 : (trainable.first ?? 0)
+        // Frozen units normalise with their running statistics in training too: what they compute
+        // while the module trains is what they will compute at inference.
+        let frozenUnits = (0..<trained.unitCount).filter { !trainableSet.contains($0) }
+        try trained.setUsesRunningStatistics(true, units: frozenUnits)
+        defer { try? trained.setUsesRunningStatistics(false, units: frozenUnits) }
         let frozenStatistics = trained.units.enumerated().filter { !trainableSet.contains($0.offset) }
             .flatMap { $0.element.parameters.filter { $0.kind == .runningStatistic } }
             .map { ($0, $0.value) }

@@ -35,9 +35,20 @@ public final class BatchNorm: Layer {
         var mean: [Float]
         /// 1/√(biased variance + ε) per channel.
         var inverseStandardDeviation: [Float]
+        /// Whether the pass normalised with the running statistics (constants for backward).
+        var fixedStatistics: Bool
     }
 
     private var cache: Cache?
+
+    /// When true, a training-mode pass normalises with the running statistics, exactly as inference
+    /// does, and leaves them unchanged; backward treats them as constants (dx = γ·invStd·g,
+    /// dγ += Σ g·x̂, dβ += Σ g). Default false. Set it on the units of a model that stay frozen
+    /// while others train (``Model/setUsesRunningStatistics(_:units:)``): a frozen unit then computes
+    /// in training what it computes at inference, so its normalisation cannot silently adapt to the
+    /// changed inputs that the trained units send it and then fall back to the old statistics at
+    /// inference.
+    public var usesRunningStatistics = false
 
     /// Creates a batch-normalisation layer with γ = 1, β = 0, running mean 0 and running variance 1.
     /// - Throws: ``NNError/invalidConfiguration(layer:reason:)`` for non-positive `channels`,
@@ -83,6 +94,7 @@ public final class BatchNorm: Layer {
         case .inference:
             return inferenceForward(input, layout: layout)
         case .training:
+            if usesRunningStatistics { return fixedStatisticsForward(input, layout: layout) }
             guard layout.perChannel >= 2 else {
                 throw .shapeMismatch(
                     layer: spec.diagnosticName,
@@ -149,7 +161,9 @@ public final class BatchNorm: Layer {
         guard needsInputGradient else { return nil }
 
         // dx = s·(g − mean(g) − x̂·mean(g·x̂)) with s = γ·invStd and x̂ = (x − μ)·invStd,
-        // i.e. dx = s·g + c·x + d per channel.
+        // i.e. dx = s·g + c·x + d per channel; with fixed statistics, μ and invStd are constants and
+        // dx = s·g (c = d = 0).
+        let fixed = cache.fixedStatistics
         let count = Double(layout.perChannel)
         var gScale = [Float](repeating: 0, count: channels)
         var xScale = [Float](repeating: 0, count: channels)
@@ -160,8 +174,9 @@ public final class BatchNorm: Layer {
                 let scale = Double(gamma[channel]) * invStd
                 let meanG = gradientSum[channel] / count
                 let meanGX = projectionSum[channel] / count
-                let c = -scale * meanGX * invStd
                 gScale[channel] = Float(scale)
+                guard !fixed else { continue }
+                let c = -scale * meanGX * invStd
                 xScale[channel] = Float(c)
                 offset[channel] = Float(-scale * meanG - c * Double(means[channel]))
             }
@@ -242,8 +257,19 @@ public final class BatchNorm: Layer {
             }
         }
         cache = Cache(
-            input: input, mean: means.map { Float($0) }, inverseStandardDeviation: inverseStandardDeviation.map { Float($0) })
+            input: input, mean: means.map { Float($0) }, inverseStandardDeviation: inverseStandardDeviation.map { Float($0) },
+            fixedStatistics: false)
         return output
+    }
+
+    /// A training pass with the running statistics: the inference map, cached for backward.
+    private func fixedStatisticsForward(_ input: Tensor, layout: ChannelLayout) -> Tensor {
+        let epsilon = Double(self.epsilon)
+        cache = Cache(
+            input: input, mean: runningMean.value.scalars,
+            inverseStandardDeviation: runningVariance.scalarsInDouble.map { Float(1 / ($0 + epsilon).squareRoot()) },
+            fixedStatistics: true)
+        return inferenceForward(input, layout: layout)
     }
 
     private func inferenceForward(_ input: Tensor, layout: ChannelLayout) -> Tensor {
