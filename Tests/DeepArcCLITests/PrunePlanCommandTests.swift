@@ -217,6 +217,8 @@ struct CompressCommandTests {
             (["--method", "global", "--amount-per-round", "1"], ["--amount-per-round"]),
             (["--method", "global", "--target-density", "0"], ["--target-density"]),
             (["--method", "global", "--finetune-samples", "0"], ["--finetune-samples"]),
+            (["--method", "global", "--deeparc", "--threshold", "1.5"], ["--threshold"]),
+            (["--method", "global", "--deeparc", "--config", "/nonexistent/pipeline.yaml"], ["/nonexistent/pipeline.yaml"]),
             (["--method", "nope"], ["unknown compressor 'nope'"]),
             (["--method", "global", "--method", "lamp"], ["--compare"]),
         ]

@@ -19,8 +19,9 @@ extension DeepArcCommand {
                 checkpoint (masks included) is written to --out only when the run succeeds.
 
                 --deeparc preprocesses the model once before pruning, then fine-tunes it for \
-                --preprocess-epochs epochs: the model is modularized with the default similarity metric and \
-                partitioner (cka.linear, greedy) on --samples training samples, every intra-module unit is \
+                --preprocess-epochs epochs: the model is modularized on --samples training samples (cka.linear \
+                and greedy by default; --config, --metric, --partitioner, --threshold as for `deeparc \
+                modularize`), every intra-module unit is \
                 removed, and each removed span that changes shape is replaced by a sewing adapter trained \
                 locally (L2) on those samples (see `deeparc restructure`).
 
@@ -81,6 +82,18 @@ extension DeepArcCommand {
 
         @Option(help: "Training samples the units are compared on for --deeparc.")
         var samples: Int = 500
+
+        @Option(help: "For --deeparc: a pipeline configuration whose similarity and partitioner to use.")
+        var config: String?
+
+        @Option(help: "For --deeparc: the similarity metric (default cka.linear, or the configuration's).")
+        var metric: String?
+
+        @Option(help: "For --deeparc: the partitioner (default greedy, or the configuration's).")
+        var partitioner: String?
+
+        @Option(help: "For --deeparc: the partitioner's threshold th, 0 < th ≤ 1.")
+        var threshold: Double?
 
         @Option(help: "Fine-tuning optimizer: sgd, adam or adamw.")
         var optimizer: String = "adamw"
@@ -159,6 +172,9 @@ extension DeepArcCommand {
             }
             if !compare && out == nil { throw CLIError("--out is required: where to write the pruned checkpoint") }
             guard samples >= 2 else { throw CLIError("--samples must be at least 2; got \(samples)") }
+            if let threshold, !(threshold > 0 && threshold <= 1) {
+                throw CLIError("--threshold must be in (0, 1]; got \(threshold)")
+            }
             guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1; got \(batchSize)") }
             if let finetuneSamples, finetuneSamples < 1 {
                 throw CLIError("--finetune-samples must be at least 1; got \(finetuneSamples)")
@@ -189,11 +205,9 @@ extension DeepArcCommand {
 
         /// The `--deeparc` preprocessing: intra-module unit removal with the default metric and partitioner.
         private func makePreprocessing(train: Dataset, progress: ProgressReporter) throws -> (Model) throws -> Model {
-            let registry = RegistryContext.registry
-            let defaults = PipelineConfiguration.default
-            let modularizer = Modularizer(
-                similarity: try registry.similarityMetrics.make(defaults.similarity),
-                partitioner: try registry.partitioners.make(defaults.partitioner))
+            let modularizer = try ModularizationOptions.makeModularizer(
+                config: config, metric: metric, partitioner: partitioner, threshold: threshold,
+                registry: RegistryContext.registry)
             let images = try train.images.slice(batch: 0..<min(samples, train.count))
             return { model in
                 progress.line("DeepArc preprocessing: modularizing on \(images.batchCount) samples …")

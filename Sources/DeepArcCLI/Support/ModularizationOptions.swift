@@ -38,6 +38,15 @@ struct ModularizationOptions: ParsableArguments {
     /// The modularization pipeline these options describe: the configuration's strategies (or the
     /// defaults), overridden by --metric, --partitioner and --threshold, built from `registry`.
     func makeModularizer(registry: StrategyRegistry) throws -> Modularizer {
+        try Self.makeModularizer(
+            config: config, metric: metric, partitioner: partitioner, threshold: threshold, registry: registry)
+    }
+
+    /// A modularization pipeline: the strategies of the configuration at `config` (or the defaults),
+    /// overridden by `metric`, `partitioner` and `threshold`, built from `registry`.
+    static func makeModularizer(
+        config: String?, metric: String?, partitioner: String?, threshold: Double?, registry: StrategyRegistry
+    ) throws -> Modularizer {
         var configuration = try config.map { try ConfigurationLoader.load(path: $0) } ?? PipelineConfiguration()
         if let metric { configuration.similarity = StrategyReference(name: metric) }
         if let partitioner { configuration.partitioner = StrategyReference(name: partitioner) }
