@@ -48,16 +48,9 @@ public struct ExplicitDeviation: DeviationMeasure {
         ///   `mse` and `cka`; a `DecodingError` for a value of the wrong type.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            if let name = try container.decodeIfPresent(String.self, forKey: .distance) {
-                guard let distance = Distance(rawValue: name) else {
-                    throw DeepArcError.invalidOption(
-                        strategy: ExplicitDeviation.identifier, option: "distance",
-                        reason: "'\(name)' is not one of \(Distance.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                self.distance = distance
-            } else {
-                self.distance = Options().distance
-            }
+            distance =
+                try container.decodeChoiceIfPresent(Distance.self, forKey: .distance, strategy: ExplicitDeviation.identifier)
+                ?? Options().distance
         }
     }
 

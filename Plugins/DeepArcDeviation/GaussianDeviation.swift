@@ -117,16 +117,9 @@ public struct GaussianDeviation: DeviationMeasure {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Options()
-            if let name = try container.decodeIfPresent(String.self, forKey: .reduction) {
-                guard let reduction = Reduction(rawValue: name) else {
-                    throw DeepArcError.invalidOption(
-                        strategy: GaussianDeviation.identifier, option: "reduction",
-                        reason: "'\(name)' is not one of \(Reduction.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                self.reduction = reduction
-            } else {
-                self.reduction = defaults.reduction
-            }
+            reduction =
+                try container.decodeChoiceIfPresent(Reduction.self, forKey: .reduction, strategy: GaussianDeviation.identifier)
+                ?? defaults.reduction
             // Whole numbers are read as Double and checked here: Foundation's JSONDecoder reports a
             // fractional or negative value for an integer field without naming the field.
             if let value = try Self.wholeNumber(in: container, key: .dimensions, range: -9.0e15...9.0e15) {

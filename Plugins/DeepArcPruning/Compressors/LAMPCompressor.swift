@@ -60,16 +60,7 @@ public struct LAMPCompressor: Compressor {
         ///   `exact` and `official`; a `DecodingError` for a value of the wrong type.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            if let name = try container.decodeIfPresent(String.self, forKey: .ties) {
-                guard let rule = TieRule(rawValue: name) else {
-                    throw DeepArcError.invalidOption(
-                        strategy: LAMPCompressor.identifier, option: "ties",
-                        reason: "'\(name)' is not one of \(TieRule.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                ties = rule
-            } else {
-                ties = .exact
-            }
+            ties = try container.decodeChoiceIfPresent(TieRule.self, forKey: .ties, strategy: LAMPCompressor.identifier) ?? .exact
             ignore = try container.decodeIfPresent([String].self, forKey: .ignore) ?? []
             maxSparsity = try container.decodeIfPresent([String: Double].self, forKey: .maxSparsity) ?? [:]
         }
