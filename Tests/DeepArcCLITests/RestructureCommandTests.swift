@@ -75,6 +75,49 @@ struct RestructureCommandTests {
         #expect(model.unitCount == 10)
     }
 
+    @Test func aSavedArchitectureIsUsedAndCheckedAgainstTheModel() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let checkpoint = try Self.resnetCheckpoint(in: scratch)
+        let modularized = try CLI.run([
+            "modularize", "--model", checkpoint, "--dataset", Self.images, "--samples", "32", "--threshold", "0.001",
+            "--format", "json",
+        ])
+        #expect(modularized.status == 0, "stderr: \(modularized.stderr)")
+        let architecture = scratch.path("architecture.json")
+        try Data(modularized.stdout.utf8).write(to: URL(fileURLWithPath: architecture))
+        // The saved one-module architecture gives the removal of the threshold run above, without
+        // --threshold here.
+        let removed = try restructure(
+            checkpoint, scratch.path("a.safetensors"), ["--architecture", architecture, "--remove-intra", "all"])
+        #expect(removed.status == 0, "stderr: \(removed.stderr)")
+        let report = try #require(try removed.jsonObject()["report"] as? [String: Any])
+        let units = try #require(report["removedUnits"] as? [[String: Any]])
+        #expect(units.compactMap { $0["index"] as? Int } == [1, 2, 3, 4, 5, 6])
+
+        // An architecture of another model (a resnet8 has units stem, three blocks, head).
+        let other = scratch.path("resnet8.safetensors")
+        try Checkpoint.save(
+            try Model(spec: Architectures.make("resnet8", inputShape: [1, 8, 8], classCount: 4), seed: 3), to: other)
+        let otherModularized = try CLI.run([
+            "modularize", "--model", other, "--dataset", Self.images, "--samples", "32", "--format", "json",
+        ])
+        #expect(otherModularized.status == 0, "stderr: \(otherModularized.stderr)")
+        let wrong = scratch.path("resnet8-architecture.json")
+        try Data(otherModularized.stdout.utf8).write(to: URL(fileURLWithPath: wrong))
+        let garbage = scratch.path("garbage.json")
+        try Data("{\"modules\": 3}".utf8).write(to: URL(fileURLWithPath: garbage))
+        for (file, fragments) in [
+            (wrong, [wrong, "another model"]), (garbage, [garbage, "not a modularization"]),
+            (scratch.path("missing.json"), [scratch.path("missing.json")]),
+        ] {
+            let out = scratch.path("bad.safetensors")
+            let failed = try restructure(checkpoint, out, ["--architecture", file, "--remove-intra", "all"])
+            CLI.expectFailure(failed, mentioning: fragments)
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+    }
+
     @Test(arguments: [
         (["--remove-intra", "all", "--remove-units", "3"], ["--remove-intra", "--remove-units", "together"]),
         (["--remove-units", "9"], ["unit 9", "out of range"]),

@@ -8,7 +8,8 @@ extension DeepArcCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove or duplicate units along a checkpoint's semantic architecture and write the new model.",
             discussion: """
-                Modularizes the model as `deeparc modularize` does, then applies exactly one of: \
+                Modularizes the model as `deeparc modularize` does (or reads a saved modularization with --architecture, \
+                checked against the model), then applies exactly one of: \
                 --remove-intra all|K (intra-module units: all, or the first K in Algorithm 2's order; each \
                 module keeps its first unit as its interface), --remove-units I,J,… (any units but the head, e.g. \
                 interface units for the inter-module comparison), or --duplicate K (repeat K intra-module units in \
@@ -62,6 +63,12 @@ extension DeepArcCommand {
 
         @Option(name: .customLong("finetune-lr"), help: "Fine-tuning learning rate (SGD with Nesterov momentum).")
         var finetuneLearningRate: Float = 0.01
+
+        @Option(
+            help: ArgumentHelp(
+                "Use this saved modularization (the JSON of `deeparc modularize --format json`, or a run's architecture.json) instead of modularizing again.",
+                valueName: "file"))
+        var architecture: String?
 
         @Option(help: "Evaluate on only the first N test samples (default: all).")
         var evaluateSamples: Int?
@@ -160,10 +167,17 @@ extension DeepArcCommand {
                 throw CLIError(
                     "\(model) expects samples of shape \(network.inputShape), but \(dataset.name) has \(dataset.sampleShape)")
             }
-            let compared = comparison.datasetSplit == .train ? train : test
-            let images = try compared.images.slice(batch: 0..<min(comparison.samples, compared.count))
-            progress.line("comparing \(network.unitCount - 1) units on \(images.batchCount) samples of \(compared.name) …")
-            let modularization = try modularizer.modularize(network, samples: images)
+            let modularization: ModularizationResult
+            if let architecture {
+                modularization = try ModularizationResult.load(from: architecture, for: network)
+                progress.line("semantic architecture from \(architecture)")
+            } else {
+                let compared = comparison.datasetSplit == .train ? train : test
+                let images = try compared.images.slice(batch: 0..<min(comparison.samples, compared.count))
+                progress.line(
+                    "comparing \(network.unitCount - 1) units on \(images.batchCount) samples of \(compared.name) …")
+                modularization = try modularizer.modularize(network, samples: images)
+            }
             progress.line(
                 String(
                     format: "%d modules, modularity %.2f; Algorithm 2's order: %@",
