@@ -32,19 +32,21 @@ extension GaussianDeviation {
             let reduction = try RepresentationReduction(options: options, sampleShape: sampleShape)
             let reduced = reduction.reduce(reference.representations)
             var members: [Int: [Int]] = [:]
-            var labelled: [Int: Int] = [:]
+            var labelled: [Int: [Int]] = [:]
             for (index, label) in labels.enumerated() {
-                labelled[label, default: 0] += 1
+                labelled[label, default: []].append(index)
                 if let predictions = reference.predictions, predictions[index] != label { continue }
                 members[label, default: []].append(index)
             }
             var classes: [Int: ClassGaussian] = [:]
             for label in labelled.keys.sorted() {
-                let usable = members[label] ?? []
+                let all = labelled[label] ?? []
+                var usable = members[label] ?? []
+                if usable.count < 2, options.fallback == .all { usable = all }
                 guard usable.count >= 2 else {
-                    let total = labelled[label] ?? 0
+                    let total = all.count
                     let what =
-                        reference.predictions == nil
+                        reference.predictions == nil || options.fallback == .all
                         ? "\(usable.count) reference sample\(usable.count == 1 ? "" : "s")"
                         : "\(usable.count) correctly predicted reference sample\(usable.count == 1 ? "" : "s") "
                             + "(of \(total) with that label)"

@@ -21,8 +21,10 @@ public import DeepArcCore
 ///   already a multiple of I. ``Shrinkage/fixed(_:)`` uses a given λ ∈ [0, 1].
 /// - Predictions: when the reference carries the model's predictions, each class is fitted on the
 ///   samples predicted correctly; without them, on every sample of the class.
-/// - Every class present among the reference's labels needs at least 2 such samples, or fitting
-///   throws naming the class and the count.
+/// - Every class present among the reference's labels needs at least 2 such samples. When the model
+///   predicts fewer than 2 of a class correctly, ``Fallback/all`` (default) fits that class on all of
+///   its samples instead (a badly broken model can miss a whole class) and ``Fallback/error`` throws;
+///   fewer than 2 samples with the label at all always throws, naming the class and the count.
 ///
 /// ```swift
 /// let measure = try GaussianDeviation(options: .init(reduction: .projection, dimensions: 32))
@@ -36,6 +38,15 @@ public struct GaussianDeviation: DeviationMeasure {
         case pool
         /// A fixed seeded Gaussian random projection to ``Options/dimensions`` dimensions.
         case projection
+    }
+
+    /// What to fit a class on when the model predicts fewer than 2 of its reference samples correctly.
+    public enum Fallback: String, Sendable, Codable, CaseIterable {
+        /// Fit that class on all of its reference samples (default): a badly broken model, such as a
+        /// 50 % repair mutant, can miss a whole class, and its D′ still needs a reference.
+        case all
+        /// Refuse, naming the class and the counts.
+        case error
     }
 
     /// The shrinkage λ of the covariance towards tr(S)/k · I.
@@ -79,7 +90,7 @@ public struct GaussianDeviation: DeviationMeasure {
         }
     }
 
-    /// The options: `{reduction: pool, dimensions: 64, seed: 0, shrinkage: ledoit-wolf}`.
+    /// The options: `{reduction: pool, dimensions: 64, seed: 0, shrinkage: ledoit-wolf, fallback: all}`.
     public struct Options: Sendable, Equatable, Codable {
         /// The reduction (default ``Reduction/pool``).
         public var reduction: Reduction
@@ -90,6 +101,9 @@ public struct GaussianDeviation: DeviationMeasure {
         public var seed: UInt64
         /// The covariance shrinkage (default ``Shrinkage/ledoitWolf``).
         public var shrinkage: Shrinkage
+        /// What to fit a class on when fewer than 2 of its samples are predicted correctly (default
+        /// ``Fallback/all``).
+        public var fallback: Fallback
 
         /// Creates options; every field has its default.
         /// - Parameters:
@@ -97,17 +111,21 @@ public struct GaussianDeviation: DeviationMeasure {
         ///   - dimensions: the projection's k (default 64).
         ///   - seed: the projection's seed (default 0).
         ///   - shrinkage: the covariance shrinkage (default ``Shrinkage/ledoitWolf``).
+        ///   - fallback: what to fit a class on when too few of its samples are predicted correctly
+        ///     (default ``Fallback/all``).
         public init(
-            reduction: Reduction = .pool, dimensions: Int = 64, seed: UInt64 = 0, shrinkage: Shrinkage = .ledoitWolf
+            reduction: Reduction = .pool, dimensions: Int = 64, seed: UInt64 = 0, shrinkage: Shrinkage = .ledoitWolf,
+            fallback: Fallback = .all
         ) {
             self.reduction = reduction
             self.dimensions = dimensions
             self.seed = seed
             self.shrinkage = shrinkage
+            self.fallback = fallback
         }
 
         private enum CodingKeys: String, CodingKey {
-            case reduction, dimensions, seed, shrinkage
+            case reduction, dimensions, seed, shrinkage, fallback
         }
 
         /// Decodes a partial configuration: a missing field takes its default.
@@ -133,6 +151,9 @@ public struct GaussianDeviation: DeviationMeasure {
                 seed = defaults.seed
             }
             shrinkage = try container.decodeIfPresent(Shrinkage.self, forKey: .shrinkage) ?? defaults.shrinkage
+            fallback =
+                try container.decodeChoiceIfPresent(Fallback.self, forKey: .fallback, strategy: GaussianDeviation.identifier)
+                ?? defaults.fallback
         }
 
         /// The value of `key` when present: a whole number within `range`.

@@ -30,7 +30,7 @@ struct DeviationRegistryTests {
         #expect(try registry.deviationMeasures.description(of: "explicit").defaultOptions == ["distance": "mse"])
         #expect(
             try registry.deviationMeasures.description(of: "gaussian").defaultOptions
-                == ["reduction": "pool", "dimensions": 64, "seed": 0, "shrinkage": "ledoit-wolf"])
+                == ["reduction": "pool", "dimensions": 64, "seed": 0, "shrinkage": "ledoit-wolf", "fallback": "all"])
     }
 
     @Test func partialOptionsDecodeToDefaults() throws {
@@ -59,7 +59,7 @@ struct DeviationRegistryTests {
         #expect(
             throws: DeepArcError.invalidOption(
                 strategy: "gaussian", option: "reductoin",
-                reason: "unknown option; valid options: dimensions, reduction, seed, shrinkage")
+                reason: "unknown option; valid options: dimensions, fallback, reduction, seed, shrinkage")
         ) {
             try registry().deviationMeasures.make("gaussian", options: ["reductoin": "pool"])
         }
@@ -120,9 +120,10 @@ struct DeviationRegistryTests {
     }
 
     @Test func optionsRoundTripThroughConfiguration() throws {
-        let options = GaussianDeviation.Options(reduction: .projection, dimensions: 12, seed: 3, shrinkage: .fixed(0.4))
+        let options = GaussianDeviation.Options(
+            reduction: .projection, dimensions: 12, seed: 3, shrinkage: .fixed(0.4), fallback: .error)
         let value = try ConfigValue(encoding: options)
-        #expect(value == ["reduction": "projection", "dimensions": 12, "seed": 3, "shrinkage": 0.4])
+        #expect(value == ["reduction": "projection", "dimensions": 12, "seed": 3, "shrinkage": 0.4, "fallback": "error"])
         #expect(try GaussianDeviation.decodeOptions(from: value) == options)
     }
 }

@@ -239,9 +239,18 @@ struct GaussianDeviationTests {
                     "gaussian: class 1 has 1 correctly predicted reference sample (of 2 with that label); "
                     + "each class needs at least 2")
         ) {
-            try measure().fit(
+            try measure(.init(fallback: .error)).fit(
                 ReferenceRepresentations(representations: rows, labels: [0, 0, 1, 1, 0], predictions: [0, 0, 1, 0, 0]))
         }
+        // The default fallback fits a class the model (nearly) never gets right on all of its samples:
+        // class 1 is rows [0, 1] and [4, 4], mean [2, 2.5]; class 0 keeps only its correct rows 0, 1, 4.
+        let fallback = try measure(.init(shrinkage: .fixed(0.5))).fitGaussians(
+            ReferenceRepresentations(representations: rows, labels: [0, 0, 1, 1, 0], predictions: [0, 0, 1, 0, 0]))
+        #expect(fallback.classes[1]?.mean == [2, 2.5])
+        #expect(fallback.classes[1]?.sampleCount == 2)
+        #expect(fallback.classes[0]?.sampleCount == 3)
+        #expect(throws: DeepArcError.self) { try measure().fit(ReferenceRepresentations(representations: rows, labels: [0, 0, 1, 0, 0], predictions: [0, 0, 0, 0, 0])) }
+        #expect(throws: DeepArcError.self) { try measure(.init(fallback: .error)).fit(ReferenceRepresentations(representations: rows, labels: [0, 0, 1, 1, 0], predictions: [0, 0, 0, 0, 0])) }
         #expect { try measure().fit(ReferenceRepresentations(representations: rows)) } throws: {
             isInvalidActivations($0, containing: "no labels")
         }
