@@ -90,32 +90,16 @@ public struct RetrainingObjective: Sendable {
             }
         }
         let total = alpha * crossEntropy.loss + beta * deviation
+        let predicted = logits.argmaxRows()
         let loss = RetrainingLoss(
             total: total, crossEntropy: crossEntropy.loss, deviation: deviation, correct: crossEntropy.correct,
-            count: batch.count, correctNew: Self.correctCount(logits, labels: batch.labels, rows: batch.newRows),
+            count: batch.count, correctNew: batch.newRows.filter { predicted[$0] == batch.labels[$0] }.count,
             countNew: batch.newRows.count)
         guard backward, total.isFinite else { return loss }
         crossEntropy.gradient.scale(by: Float(alpha))
         model.zeroGradients()
         _ = try model.backward(crossEntropy.gradient, injecting: injected)
         return loss
-    }
-
-    /// How many of `rows` of `logits` ([N, classes]) have their largest logit at their label (the first
-    /// largest on ties, as `SoftmaxCrossEntropy` counts).
-    static func correctCount(_ logits: Tensor, labels: [Int], rows: [Int]) -> Int {
-        let classes = logits.itemCount
-        guard classes > 0 else { return 0 }
-        return logits.withUnsafeBufferPointer { values in
-            var correct = 0
-            for row in rows {
-                let scores = UnsafeBufferPointer(rebasing: values[(row * classes)..<((row + 1) * classes)])
-                var best = 0
-                for index in 1..<classes where scores[index] > scores[best] { best = index }
-                if best == labels[row] { correct += 1 }
-            }
-            return correct
-        }
     }
 
     /// A zero tensor of `shape` whose rows `rows` hold `scale` times the rows of `gradient`.
