@@ -83,17 +83,8 @@ extension DeepArcCommand {
         @Option(help: "Training samples the units are compared on for --deeparc.")
         var samples: Int = 500
 
-        @Option(help: "For --deeparc: a pipeline configuration whose similarity and partitioner to use.")
-        var config: String?
-
-        @Option(help: "For --deeparc: the similarity metric (default cka.linear, or the configuration's).")
-        var metric: String?
-
-        @Option(help: "For --deeparc: the partitioner (default greedy, or the configuration's).")
-        var partitioner: String?
-
-        @Option(help: "For --deeparc: the partitioner's threshold th, 0 < th ≤ 1.")
-        var threshold: Double?
+        /// How --deeparc modularizes the model.
+        @OptionGroup var strategies: ModularizationStrategyOptions
 
         @Option(help: "Fine-tuning optimizer: sgd, adam or adamw.")
         var optimizer: String = "adamw"
@@ -172,9 +163,7 @@ extension DeepArcCommand {
             }
             if !compare && out == nil { throw CLIError("--out is required: where to write the pruned checkpoint") }
             guard samples >= 2 else { throw CLIError("--samples must be at least 2; got \(samples)") }
-            if let threshold, !(threshold > 0 && threshold <= 1) {
-                throw CLIError("--threshold must be in (0, 1]; got \(threshold)")
-            }
+            if let problem = strategies.problem { throw CLIError(problem) }
             guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1; got \(batchSize)") }
             if let finetuneSamples, finetuneSamples < 1 {
                 throw CLIError("--finetune-samples must be at least 1; got \(finetuneSamples)")
@@ -205,9 +194,7 @@ extension DeepArcCommand {
 
         /// The `--deeparc` preprocessing: intra-module unit removal with the default metric and partitioner.
         private func makePreprocessing(train: Dataset, progress: ProgressReporter) throws -> (Model) throws -> Model {
-            let modularizer = try ModularizationOptions.makeModularizer(
-                config: config, metric: metric, partitioner: partitioner, threshold: threshold,
-                registry: RegistryContext.registry)
+            let modularizer = try strategies.makeModularizer(registry: RegistryContext.registry)
             let images = try train.images.slice(batch: 0..<min(samples, train.count))
             return { model in
                 progress.line("DeepArc preprocessing: modularizing on \(images.batchCount) samples …")
