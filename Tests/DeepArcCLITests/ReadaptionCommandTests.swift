@@ -226,6 +226,8 @@ struct ReadaptionCommandTests {
         (["repair", "--drop", "1.5"], ["--drop", "(0, 1)", "1.5"]),
         (["repair", "--drop", "0"], ["--drop", "(0, 1)"]),
         (["repair", "--measure", "nope"], ["nope", "gaussian"]),
+        (["repair", "--target-accuracy", "0.9", "--target-measure", "best"], ["--target-measure", "evaluated", "best"]),
+        (["enhance", "--target-accuracy", "1.5"], ["--target-accuracy", "(0, 1]", "1.5"]),
     ])
     func badSettingsFailWithOneLine(arguments: [String], fragments: [String]) throws {
         let model = try Self.checkpoint()

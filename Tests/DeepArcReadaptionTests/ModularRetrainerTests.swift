@@ -162,7 +162,7 @@ struct ModularRetrainerTests {
         #expect(try #require(losses.last) < (try #require(losses.first)))
     }
 
-    @Test("a target accuracy stops after the first epoch that reaches it; the epochs before are the same")
+    @Test("a target on the training accuracy stops after the first epoch that reaches it; the epochs before are the same")
     func targetAccuracyStops() throws {
         let (model, trainSet, _) = try trainedMLP()
         let clean = trainSet.prefix(128)
@@ -170,10 +170,12 @@ struct ModularRetrainerTests {
             original: clean, new: fgsm(model, clean, epsilon: 1.5), sources: Array(0..<clean.count))
         var options = quickOptions(epochs: 12, batchSize: 32, alpha: 1, beta: 0.5)
         options.learningRate = 0.05
+        options.targetMeasure = .training
         let scope = try RetrainingScope.modules([1], of: [[0], [1], [2]])
         let uncapped = try ModularRetrainer(measure: ExplicitDeviation(options: .init()), options: options)
             .retrain(model, scope: scope, data: data).summary.epochs
         #expect(uncapped.count == 12)
+        #expect(uncapped.allSatisfy { $0.evaluatedNewAccuracy == nil }, "no target: no evaluation pass")
         // Aim at the accuracy an epoch in the middle reached; the run must stop at the first epoch at or
         // above it, found here by scanning the uncapped run.
         let target = uncapped[uncapped.count / 2].newAccuracy
@@ -183,11 +185,48 @@ struct ModularRetrainerTests {
             .retrain(model, scope: scope, data: data).summary.epochs
         #expect(capped.count == firstReaching)
         #expect(capped.map(\.loss) == uncapped.prefix(firstReaching).map(\.loss))
+        #expect(capped.allSatisfy { $0.evaluatedNewAccuracy == nil })
 
         for bad in [0.0, 1.5, -.infinity] {
             options.targetAccuracy = bad
             let measure = try ExplicitDeviation(options: .init())
             #expect(throws: DeepArcError.self) { try ModularRetrainer(measure: measure, options: options) }
+        }
+    }
+
+    @Test(
+        "a target on the evaluated accuracy compares D′ accuracy in inference mode after each epoch",
+        arguments: [true, false])
+    func evaluatedTargetStops(cachePrefix: Bool) throws {
+        let (model, trainSet, _) = try trainedMLP()
+        let clean = trainSet.prefix(128)
+        let data = try ReadaptionData(
+            original: clean, new: fgsm(model, clean, epsilon: 1.5), sources: Array(0..<clean.count))
+        var options = quickOptions(epochs: 1, batchSize: 32, alpha: 1, beta: 0.5)
+        options.learningRate = 0.05
+        options.cachePrefix = cachePrefix
+        let scope = try RetrainingScope.modules([1], of: [[0], [1], [2]])
+        // The accuracy on D′ after k epochs, measured independently on the model a k-epoch run returns
+        // (runs are deterministic, so it is the model after epoch k of any longer run).
+        var independent: [Double] = []
+        for epochs in 1...8 {
+            options.epochs = epochs
+            let outcome = try ModularRetrainer(measure: ExplicitDeviation(options: .init()), options: options)
+                .retrain(model, scope: scope, data: data)
+            independent.append(try accuracy(of: outcome.model, on: data.new))
+        }
+        let before = try accuracy(of: model, on: data.new)
+        let target = try #require(independent.filter { $0 > before }.min(), "retraining improves D′ at some epoch")
+        let firstReaching = try #require(independent.firstIndex { $0 >= target }) + 1
+        options.epochs = 8
+        options.targetAccuracy = target
+        options.targetMeasure = .evaluated
+        let capped = try ModularRetrainer(measure: ExplicitDeviation(options: .init()), options: options)
+            .retrain(model, scope: scope, data: data).summary.epochs
+        #expect(capped.count == firstReaching)
+        for (epoch, expected) in zip(capped, independent) {
+            let measured = try #require(epoch.evaluatedNewAccuracy)
+            #expect(abs(measured - expected) < 1e-12, "epoch \(epoch.epoch): \(measured) vs \(expected)")
         }
     }
 }

@@ -42,9 +42,15 @@ struct RetrainingArguments: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Stop either run after the first epoch whose training accuracy on D′ reaches this, in (0, 1].",
+            "Stop either run after the first epoch whose accuracy on D′ (see --target-measure) reaches this, in (0, 1].",
             valueName: "accuracy"))
     var targetAccuracy: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "What --target-accuracy is compared with: evaluated (D′ in inference mode after the epoch) or training (the epoch's training accuracy on D′).",
+            valueName: "evaluated|training"))
+    var targetMeasure: String = ModularRetrainer.Options.TargetMeasure.evaluated.rawValue
 
     @Option(help: "Samples per retraining step.")
     var batchSize: Int = 128
@@ -81,6 +87,11 @@ struct RetrainingArguments: ParsableArguments {
         options.beta = beta
         options.epochs = epochs
         options.targetAccuracy = targetAccuracy
+        guard let measure = ModularRetrainer.Options.TargetMeasure(rawValue: targetMeasure) else {
+            let values = ModularRetrainer.Options.TargetMeasure.allCases.map(\.rawValue).joined(separator: ", ")
+            throw CLIError("--target-measure must be one of \(values), got '\(targetMeasure)'")
+        }
+        options.targetMeasure = measure
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.seed = seed

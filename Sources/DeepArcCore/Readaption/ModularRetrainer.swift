@@ -188,14 +188,18 @@ public struct ModularRetrainer {
                 sums.countNew += loss.countNew
             }
             let seen = Double(max(sums.count, 1))
-            epochs.append(
-                .init(
-                    epoch: epoch, loss: sums.loss / seen, crossEntropy: sums.crossEntropy / seen,
-                    deviation: sums.deviation / seen, accuracy: Double(sums.correct) / seen,
-                    newAccuracy: Double(sums.correctNew) / Double(max(sums.countNew, 1)),
-                    seconds: Date().timeIntervalSince(epochStarted)))
-            if let last = epochs.last { onEpoch(last) }
-            if let target = options.targetAccuracy, let last = epochs.last, last.newAccuracy >= target { break }
+            let trainingNewAccuracy = Double(sums.correctNew) / Double(max(sums.countNew, 1))
+            let evaluatedNewAccuracy =
+                options.targetAccuracy != nil && options.targetMeasure == .evaluated
+                ? try prefix.newAccuracy(data: data, batchSize: inferenceBatchSize) : nil
+            let summary = RetrainingSummary.Epoch(
+                epoch: epoch, loss: sums.loss / seen, crossEntropy: sums.crossEntropy / seen,
+                deviation: sums.deviation / seen, accuracy: Double(sums.correct) / seen,
+                newAccuracy: trainingNewAccuracy, evaluatedNewAccuracy: evaluatedNewAccuracy,
+                seconds: Date().timeIntervalSince(epochStarted))
+            epochs.append(summary)
+            onEpoch(summary)
+            if let target = options.targetAccuracy, (evaluatedNewAccuracy ?? trainingNewAccuracy) >= target { break }
         }
         let summary = RetrainingSummary(
             full: scope.trainsEveryUnit, scope: scope, alpha: objective.alpha, beta: objective.beta,
@@ -287,6 +291,18 @@ extension ModularRetrainer {
         let cache: (original: Tensor, new: Tensor)?
 
         var cached: Bool { cache != nil }
+
+        /// The model's accuracy on D′ in inference mode: from the cached inputs of `startUnit` when
+        /// cached, else from the images.
+        func newAccuracy(data: ReadaptionData, batchSize: Int) throws -> Double {
+            let predictions =
+                try RepresentationCapture.capture(
+                    model, images: cache?.new ?? data.new.images, units: [], batchSize: batchSize,
+                    wantsPredictions: true, startUnit: cache == nil ? 0 : startUnit
+                ).predictions ?? []
+            let correct = zip(predictions, data.new.labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+            return Double(correct) / Double(max(data.new.labels.count, 1))
+        }
 
         /// The batch of D rows `rows.original` and D′ rows `rows.new` (D first).
         func batch(_ rows: (original: ArraySlice<Int>, new: ArraySlice<Int>), data: ReadaptionData) throws

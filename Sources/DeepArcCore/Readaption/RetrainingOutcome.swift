@@ -23,8 +23,12 @@ public struct RetrainingSummary: Sendable, Codable, Equatable {
         /// Training accuracy on D ∪ D′ (training-mode forward).
         public var accuracy: Double
         /// Training accuracy on the D′ rows alone (training-mode forward); what
-        /// ``ModularRetrainer/Options/targetAccuracy`` is compared with.
+        /// ``ModularRetrainer/Options/targetAccuracy`` is compared with under
+        /// ``ModularRetrainer/Options/TargetMeasure/training``.
         public var newAccuracy: Double
+        /// Accuracy on D′ in inference mode after the epoch; measured only when a target accuracy is
+        /// compared with it (``ModularRetrainer/Options/TargetMeasure/evaluated``), else nil.
+        public var evaluatedNewAccuracy: Double?
         /// Wall time of the epoch.
         public var seconds: Double
     }
