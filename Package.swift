@@ -90,7 +90,8 @@ let package = Package(
         .testTarget(name: "DeepArcCKATests", dependencies: ["DeepArcCKA", "DeepArcCore", "DeepArcTestKit"]),
         .testTarget(name: "DeepArcPartitionerTests", dependencies: ["DeepArcGreedy", "DeepArcDP", "DeepArcCore", "DeepArcTestKit"]),
         .testTarget(
-            name: "DeepArcAttacksTests", dependencies: ["DeepArcAttacks", "DeepArcCore", "DeepArcNN", "DeepArcTensor"]),
+            name: "DeepArcAttacksTests",
+            dependencies: ["DeepArcAttacks", "DeepArcCore", "DeepArcNN", "DeepArcTensor", "DeepArcTestKit"]),
         .testTarget(
             name: "DeepArcReadaptionTests",
             dependencies: ["DeepArcCore", "DeepArcNN", "DeepArcTensor", "DeepArcData", "DeepArcDeviation"]),
@@ -103,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "DeepArcCLITests",
             dependencies: [
-                "DeepArcCLI", "deeparc", "DeepArc",
+                "DeepArcCLI", "deeparc", "DeepArc", "DeepArcTestKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -2,13 +2,14 @@ import DeepArcAttacks
 import DeepArcNN
 import DeepArcTensor
 import Foundation
+import DeepArcTestKit
 import Testing
 
 /// `deeparc attack`, end to end on the built executable.
 @Suite("deeparc attack")
 struct AttackCommandTests {
     /// A trained checkpoint and a 12-sample `.npz` data set in `scratch`.
-    static func prepare(_ scratch: Scratch) throws -> (model: String, data: String, images: Tensor, labels: [Int]) {
+    static func prepare(_ scratch: TemporaryDirectory) throws -> (model: String, data: String, images: Tensor, labels: [Int]) {
         let model = try Fixtures.trainedCNN()
         let modelPath = scratch.path("model.safetensors")
         try Checkpoint.save(model, to: modelPath)
@@ -21,16 +22,16 @@ struct AttackCommandTests {
 
     @Test("writes x, y and source for the first N samples and reports the attack as JSON")
     func endToEnd() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let (modelPath, dataPath, images, labels) = try Self.prepare(scratch)
         let out = scratch.path("adv.npz")
-        let result = try Executable.run([
+        let result = try Deeparc.runner.run([
             "attack", "--model", modelPath, "--dataset", "npz:\(dataPath)", "--method", "fgsm", "--option",
             "epsilon=0.05", "--samples", "10", "--out", out, "--format", "json",
         ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        let json = try result.json()
+        let json = try result.jsonObject()
         #expect(json["method"] as? String == "fgsm")
         #expect(json["samples"] as? Int == 10)
         #expect(json["out"] as? String == out)
@@ -69,11 +70,11 @@ struct AttackCommandTests {
 
     @Test("text output, and more samples than the split holds")
     func textOutput() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let (modelPath, dataPath, _, _) = try Self.prepare(scratch)
         let out = scratch.path("adv.npz")
-        let result = try Executable.run([
+        let result = try Deeparc.runner.run([
             "attack", "--model", modelPath, "--dataset", "npz:\(dataPath)", "--method", "deepfool", "--samples", "50",
             "--out", out,
         ])
@@ -92,7 +93,7 @@ struct AttackCommandTests {
 
     @Test("bad input fails with one error line and writes nothing", arguments: failures)
     func failure(arguments: [String], fragments: [String]) throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let (modelPath, dataPath, images, labels) = try Self.prepare(scratch)
         var data = dataPath
@@ -109,7 +110,7 @@ struct AttackCommandTests {
             try ArrayFiles.write([("x", .float32(scaled, shape: images.shape)), ("y", .int64(labels))], to: data)
         }
         let before = scratch.contents()
-        let result = try Executable.run(
+        let result = try Deeparc.runner.run(
             ["attack", "--model", modelPath, "--dataset", "npz:\(data)", "--out", out] + extra)
         #expect(result.status != 0)
         #expect(result.stdout.isEmpty)

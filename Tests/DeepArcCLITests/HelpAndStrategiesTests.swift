@@ -1,3 +1,4 @@
+import DeepArcTestKit
 import ArgumentParser
 import DeepArcCLI
 import Foundation

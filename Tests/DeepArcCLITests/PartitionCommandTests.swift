@@ -1,3 +1,4 @@
+import DeepArcTestKit
 import DeepArc
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import DeepArcTestKit
 import Foundation
 import Testing
 
