@@ -227,11 +227,12 @@ enum ReadaptionSupport {
         return try readapter.run(
             task, model: model, moduleUnits: moduleUnits, data: data, test: test, modules: retrain
         ) { full, epoch in
+            let evaluated = epoch.evaluatedNewAccuracy.map { String(format: ", evaluated %.3f", $0) } ?? ""
             progress.line(
                 String(
-                    format: "  %@ epoch %d/%d: loss %.4f (CE %.4f, Dev %.4f), accuracy %.3f, %.1f s",
+                    format: "  %@ epoch %d/%d: loss %.4f (CE %.4f, Dev %.4f), accuracy %.3f, on D′ %.3f%@, %.1f s",
                     full ? "full" : "modular", epoch.epoch, epochs, epoch.loss, epoch.crossEntropy,
-                    epoch.deviation, epoch.accuracy, epoch.seconds))
+                    epoch.deviation, epoch.accuracy, epoch.newAccuracy, evaluated, epoch.seconds))
         }
     }
 
