@@ -73,6 +73,24 @@ public final class Conv2D: Layer {
     /// columns and GEMM result stay in a core's L2 cache).
     package var taskScratchElements: Int = 1 << 17
 
+    /// Whether 3×3, stride-1, padding-1 convolutions may take the Winograd F(2×2, 3×3) path (see
+    /// ``usesWinograd(_:)`` for the full rule); off forces im2col, for comparisons.
+    package var winogradEnabled = true
+
+    /// The Winograd path needs at least this many input and output channels: with fewer, the
+    /// 16 GEMMs are too thin and the tile transforms dominate.
+    package var winogradMinimumChannels = 1
+
+    /// The Winograd path needs planes at least this high and wide.
+    package var winogradMinimumSide = 1
+
+    /// The fewest GEMM columns (tiles) a Winograd task aims for.
+    package var winogradMinimumTaskTiles = 128
+
+    /// The scratch budget, in floats, of one Winograd task's transformed input and product
+    /// (1 MB); a task may exceed it to reach ``winogradMinimumTaskTiles``.
+    package var winogradTaskScratchElements = 1 << 18
+
     // MARK: - Training cache
 
     /// The input of the last training-mode forward pass.
@@ -278,6 +296,22 @@ public final class Conv2D: Layer {
         kernelSize == 1 && stride == 1 && padding == 0 && g.inputPlane >= Self.pointwiseDirectMinimumPlane
     }
 
+    /// Whether this call takes the Winograd path: enabled, a 3×3 kernel with stride 1 and padding 1,
+    /// at least ``winogradMinimumChannels`` input and output channels and planes of at least
+    /// ``winogradMinimumSide`` on both axes.
+    func usesWinograd(_ g: ConvolutionGeometry) -> Bool {
+        winogradEnabled && kernelSize == 3 && stride == 1 && padding == 1
+            && min(inChannels, outChannels) >= winogradMinimumChannels
+            && min(g.height, g.width) >= winogradMinimumSide
+    }
+
+    /// Whether a call with input shape `[N, inChannels, H, W]` takes the Winograd path (false for a
+    /// shape the layer rejects).
+    package func usesWinograd(inputShape: [Int]) -> Bool {
+        guard let g = try? geometry(for: inputShape) else { return false }
+        return usesWinograd(g)
+    }
+
     /// Whether this call takes the sample-parallel path (small weight, more than one sample).
     private func usesSampleParallel(batch: Int) -> Bool {
         batch > 1 && outChannels * inChannels * kernelSize * kernelSize <= sampleParallelWeightLimit
@@ -301,6 +335,10 @@ public final class Conv2D: Layer {
         batch: Int, g: ConvolutionGeometry, epilogue: ChannelEpilogue?
     ) {
         let plane = g.outputPlane
+        if usesWinograd(g) {
+            winogradForward(x: x, w: w, b: b, y: y, batch: batch, g: g, epilogue: epilogue)
+            return
+        }
         if usesSampleParallel(batch: batch) {
             sampleParallelForward(
                 x: x, w: w, b: b, y: y, batch: batch, g: g, pointwise: usesPointwiseDirect(g), epilogue: epilogue)
@@ -371,6 +409,10 @@ public final class Conv2D: Layer {
     ) {
         let plane = g.outputPlane
         let rows = g.columnRows
+        if usesWinograd(g) {
+            winogradBackward(x: x, dy: dy, w: w, dw: dw, dx: dx, batch: batch, g: g)
+            return
+        }
         if usesSampleParallel(batch: batch) {
             sampleParallelBackward(
                 x: x, dy: dy, w: w, dw: dw, dx: dx, batch: batch, g: g, pointwise: usesPointwiseDirect(g))
