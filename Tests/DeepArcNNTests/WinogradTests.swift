@@ -33,6 +33,9 @@ struct WinogradTests {
         Shape(16, 17, batch: 5, 1, 1),
         Shape(1, 4, batch: 5, 3, 3),
         Shape(17, 16, batch: 2, 7, 6),
+        // Wide enough for two groups of four tiles plus a tail in the vectorised transforms.
+        Shape(3, 4, batch: 2, 6, 17),
+        Shape(16, 16, batch: 3, 12, 16),
     ]
 
     /// Two layers with the same weights and bias, one forced onto each path.

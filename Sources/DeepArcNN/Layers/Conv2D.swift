@@ -79,10 +79,10 @@ public final class Conv2D: Layer {
 
     /// The Winograd path needs at least this many input and output channels: with fewer, the
     /// 16 GEMMs are too thin and the tile transforms dominate.
-    package var winogradMinimumChannels = 1
+    package var winogradMinimumChannels = 16
 
     /// The Winograd path needs planes at least this high and wide.
-    package var winogradMinimumSide = 1
+    package var winogradMinimumSide = 4
 
     /// The fewest GEMM columns (tiles) a Winograd task aims for.
     package var winogradMinimumTaskTiles = 128

@@ -30,12 +30,17 @@ extension Conv2D {
         return max(1, min(max(forColumns, forScratch), share, addressable))
     }
 
+    /// The distance between the 16 matrices `channels × tiles` of a transformed task: one cache line
+    /// more than a matrix, so that the 16 streams a tile transform writes do not all map to the same
+    /// cache sets (matrix sizes are often multiples of 4 KB).
+    static func winogradMatrixStride(channels: Int, tiles: Int) -> Int { channels * tiles + 16 }
+
     /// The scratch one worker needs for tasks of `samples` samples: the transformed input (or its
     /// gradient), the product (or the output gradient), and the plane kernels' lines.
     private func winogradScratchCount(samples: Int, g: ConvolutionGeometry) -> (count: Int, product: Int, lines: Int) {
         let tiles = WinogradTransforms.tileCount(g.height) * WinogradTransforms.tileCount(g.width) * samples
-        let transformed = 16 * inChannels * tiles
-        let product = 16 * outChannels * tiles
+        let transformed = 16 * Self.winogradMatrixStride(channels: inChannels, tiles: tiles)
+        let product = 16 * Self.winogradMatrixStride(channels: outChannels, tiles: tiles)
         return (transformed + product + WinogradTransforms.lineScratchCount(width: g.width), transformed,
                 transformed + product)
     }
@@ -58,26 +63,28 @@ extension Conv2D {
                 batch: batch, samples: samples, workers: Self.workerCount(tasks: tasks), scratchCount: layout.count
             ) { _, scratch, range in
                 let tiles = range.count * tilesPerSample
+                let inStride = Self.winogradMatrixStride(channels: inChannels, tiles: tiles)
+                let outStride = Self.winogradMatrixStride(channels: outChannels, tiles: tiles)
                 let v = scratch, m = scratch + layout.product, lines = scratch + layout.lines
                 for j in 0..<range.count {
                     let sample = x + (range.lowerBound + j) * inChannels * plane
                     for c in 0..<inChannels {
                         WinogradTransforms.transformInput(
                             sample + c * plane, height: height, width: width, into: v + c * tiles + j * tilesPerSample,
-                            positionStride: inChannels * tiles, lines: lines)
+                            positionStride: inStride, lines: lines)
                     }
                 }
                 for xi in 0..<16 {
                     BLAS.sgemm(
                         transposeA: false, transposeB: false, m: outChannels, n: tiles, k: inChannels,
-                        a: u + xi * outChannels * inChannels, lda: inChannels, b: v + xi * inChannels * tiles,
-                        ldb: tiles, c: m + xi * outChannels * tiles, ldc: tiles)
+                        a: u + xi * outChannels * inChannels, lda: inChannels, b: v + xi * inStride,
+                        ldb: tiles, c: m + xi * outStride, ldc: tiles)
                 }
                 let outputStart = y + range.lowerBound * outChannels * plane
                 for j in 0..<range.count {
                     for o in 0..<outChannels {
                         WinogradTransforms.transformOutput(
-                            m + o * tiles + j * tilesPerSample, positionStride: outChannels * tiles, bias: b?[o] ?? 0,
+                            m + o * tiles + j * tilesPerSample, positionStride: outStride, bias: b?[o] ?? 0,
                             height: height, width: width, into: outputStart + (j * outChannels + o) * plane,
                             lines: lines)
                     }
@@ -115,13 +122,15 @@ extension Conv2D {
                 batch: batch, samples: samples, workers: workers, scratchCount: layout.count
             ) { worker, scratch, range in
                 let tiles = range.count * tilesPerSample
+                let inStride = Self.winogradMatrixStride(channels: inChannels, tiles: tiles)
+                let outStride = Self.winogradMatrixStride(channels: outChannels, tiles: tiles)
                 let v = scratch, dm = scratch + layout.product, lines = scratch + layout.lines
                 for j in 0..<range.count {
                     let sample = dy + (range.lowerBound + j) * outChannels * plane
                     for o in 0..<outChannels {
                         WinogradTransforms.transformOutputGradient(
                             sample + o * plane, height: height, width: width,
-                            into: dm + o * tiles + j * tilesPerSample, positionStride: outChannels * tiles,
+                            into: dm + o * tiles + j * tilesPerSample, positionStride: outStride,
                             lines: lines)
                     }
                 }
@@ -131,7 +140,7 @@ extension Conv2D {
                         for c in 0..<inChannels {
                             WinogradTransforms.transformInput(
                                 sample + c * plane, height: height, width: width,
-                                into: v + c * tiles + j * tilesPerSample, positionStride: inChannels * tiles,
+                                into: v + c * tiles + j * tilesPerSample, positionStride: inStride,
                                 lines: lines)
                         }
                     }
@@ -140,7 +149,7 @@ extension Conv2D {
                         // dU[ξ] += dM[ξ] (out × tiles) · V[ξ]ᵀ (tiles × in)
                         BLAS.sgemm(
                             transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: tiles,
-                            a: dm + xi * outChannels * tiles, lda: tiles, b: v + xi * inChannels * tiles, ldb: tiles,
+                            a: dm + xi * outStride, lda: tiles, b: v + xi * inStride, ldb: tiles,
                             beta: 1, c: accumulator + xi * outChannels * inChannels, ldc: inChannels)
                     }
                 }
@@ -149,14 +158,14 @@ extension Conv2D {
                     for xi in 0..<16 {
                         BLAS.sgemm(
                             transposeA: true, transposeB: false, m: inChannels, n: tiles, k: outChannels,
-                            a: u + xi * outChannels * inChannels, lda: inChannels, b: dm + xi * outChannels * tiles,
-                            ldb: tiles, c: v + xi * inChannels * tiles, ldc: tiles)
+                            a: u + xi * outChannels * inChannels, lda: inChannels, b: dm + xi * outStride,
+                            ldb: tiles, c: v + xi * inStride, ldc: tiles)
                     }
                     for j in 0..<range.count {
                         let sample = dx + (range.lowerBound + j) * inChannels * plane
                         for c in 0..<inChannels {
                             WinogradTransforms.transformInputGradient(
-                                v + c * tiles + j * tilesPerSample, positionStride: inChannels * tiles, height: height,
+                                v + c * tiles + j * tilesPerSample, positionStride: inStride, height: height,
                                 width: width, into: sample + c * plane, lines: lines)
                         }
                     }

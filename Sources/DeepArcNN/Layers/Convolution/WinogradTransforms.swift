@@ -27,6 +27,36 @@
 /// whole contiguous lines, the horizontal ones over the tiles of a line, so every inner loop walks
 /// contiguous memory (stride 2 at most) and vectorises.
 enum WinogradTransforms {
+    // MARK: - Vector access
+
+    /// Four consecutive floats.
+    @inline(__always)
+    private static func load4(_ pointer: UnsafePointer<Float>) -> SIMD4<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Float>.self)
+    }
+
+    /// Eight consecutive floats.
+    @inline(__always)
+    private static func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    private static func store(_ value: SIMD4<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD4<Float>.self)
+    }
+
+    /// Stores `even` and `odd` interleaved: even[0], odd[0], even[1], … (eight floats).
+    @inline(__always)
+    private static func storeInterleaved(
+        _ even: SIMD4<Float>, _ odd: SIMD4<Float>, _ pointer: UnsafeMutablePointer<Float>
+    ) {
+        var value = SIMD8<Float>()
+        value.evenHalf = even
+        value.oddHalf = odd
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
+    }
+
     /// Tiles along an axis of `extent` output positions (two per tile).
     @inline(__always)
     static func tileCount(_ extent: Int) -> Int { (extent + 1) / 2 }
@@ -140,7 +170,19 @@ enum WinogradTransforms {
                 let line = lines + i * lineLength
                 let s0 = v + 4 * i * positionStride + offset
                 let s1 = s0 + positionStride, s2 = s1 + positionStride, s3 = s2 + positionStride
-                for t in 0..<tilesWide {
+                // Four tiles at a time: their columns 0, 1 are the even and odd lanes of the eight
+                // values from 2t, columns 2, 3 those of the eight from 2t + 2.
+                var t = 0
+                while t + 4 <= tilesWide {
+                    let a = load8(line + 2 * t), b = load8(line + 2 * t + 2)
+                    let p0 = a.evenHalf, p1 = a.oddHalf, p2 = b.evenHalf, p3 = b.oddHalf
+                    store(p0 - p2, s0 + t)
+                    store(p1 + p2, s1 + t)
+                    store(p2 - p1, s2 + t)
+                    store(p1 - p3, s3 + t)
+                    t += 4
+                }
+                for t in t..<tilesWide {
                     let p = line + 2 * t
                     let p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3]
                     s0[t] = p0 - p2
@@ -177,7 +219,46 @@ enum WinogradTransforms {
             let v30 = stream(12), v31 = stream(13), v32 = stream(14), v33 = stream(15)
             // The columns 2 and 3 of the previous tile, which overlap this tile's columns 0 and 1.
             var carry2 = SIMD4<Float>(), carry3 = SIMD4<Float>()
-            for t in 0..<tilesWide {
+            // Four tiles at a time, vectors over the tiles; the previous tile's columns 2 and 3
+            // enter through a one-lane shift.
+            var t = 0
+            if tilesWide >= 4 {
+                let lines = (r0, r1, r2, r3)
+                var carries2 = SIMD4<Float>(), carries3 = SIMD4<Float>()  // lane k: line k
+                while t + 4 <= tilesWide {
+                    let d00 = load4(v00 + t), d01 = load4(v01 + t), d02 = load4(v02 + t), d03 = load4(v03 + t)
+                    let d10 = load4(v10 + t), d11 = load4(v11 + t), d12 = load4(v12 + t), d13 = load4(v13 + t)
+                    let d20 = load4(v20 + t), d21 = load4(v21 + t), d22 = load4(v22 + t), d23 = load4(v23 + t)
+                    let d30 = load4(v30 + t), d31 = load4(v31 + t), d32 = load4(v32 + t), d33 = load4(v33 + t)
+                    // Rows of B·dV: row k, column j.
+                    let rows = (
+                        (d00, d01, d02, d03),
+                        (d10 - d20 + d30, d11 - d21 + d31, d12 - d22 + d32, d13 - d23 + d33),
+                        (d10 + d20 - d00, d11 + d21 - d01, d12 + d22 - d02, d13 + d23 - d03),
+                        (-d30, -d31, -d32, -d33))
+                    @inline(__always)
+                    func emit(
+                        _ s: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>), _ k: Int,
+                        _ line: UnsafeMutablePointer<Float>
+                    ) {
+                        // Columns of s·Bᵀ.
+                        let c0 = s.0, c1 = s.1 - s.2 + s.3, c2 = s.1 + s.2 - s.0, c3 = -s.3
+                        let shifted2 = SIMD4(carries2[k], c2[0], c2[1], c2[2])
+                        let shifted3 = SIMD4(carries3[k], c3[0], c3[1], c3[2])
+                        carries2[k] = c2[3]
+                        carries3[k] = c3[3]
+                        storeInterleaved(c0 + shifted2, c1 + shifted3, line + 2 * t)
+                    }
+                    emit(rows.0, 0, lines.0)
+                    emit(rows.1, 1, lines.1)
+                    emit(rows.2, 2, lines.2)
+                    emit(rows.3, 3, lines.3)
+                    t += 4
+                }
+                carry2 = carries2
+                carry3 = carries3
+            }
+            for t in t..<tilesWide {
                 // Rows of B·dV, as vectors over the four columns j.
                 let d0 = SIMD4(v00[t], v01[t], v02[t], v03[t]), d1 = SIMD4(v10[t], v11[t], v12[t], v13[t])
                 let d2 = SIMD4(v20[t], v21[t], v22[t], v23[t]), d3 = SIMD4(v30[t], v31[t], v32[t], v33[t])
@@ -241,7 +322,23 @@ enum WinogradTransforms {
             let m10 = stream(4), m11 = stream(5), m12 = stream(6), m13 = stream(7)
             let m20 = stream(8), m21 = stream(9), m22 = stream(10), m23 = stream(11)
             let m30 = stream(12), m31 = stream(13), m32 = stream(14), m33 = stream(15)
-            for t in 0..<tilesWide {
+            var t = 0
+            while t + 4 <= tilesWide {
+                // Rows of Aᵀ·M for four tiles.
+                let a0 = load4(m00 + t) + load4(m10 + t) + load4(m20 + t)
+                let a1 = load4(m01 + t) + load4(m11 + t) + load4(m21 + t)
+                let a2 = load4(m02 + t) + load4(m12 + t) + load4(m22 + t)
+                let a3 = load4(m03 + t) + load4(m13 + t) + load4(m23 + t)
+                let b0 = load4(m10 + t) - load4(m20 + t) - load4(m30 + t)
+                let b1 = load4(m11 + t) - load4(m21 + t) - load4(m31 + t)
+                let b2 = load4(m12 + t) - load4(m22 + t) - load4(m32 + t)
+                let b3 = load4(m13 + t) - load4(m23 + t) - load4(m33 + t)
+                // Times A, interleaved into the two output lines.
+                storeInterleaved(a0 + a1 + a2 + bias, a1 - a2 - a3 + bias, top + 2 * t)
+                storeInterleaved(b0 + b1 + b2 + bias, b1 - b2 - b3 + bias, bottom + 2 * t)
+                t += 4
+            }
+            for t in t..<tilesWide {
                 // Rows of Aᵀ·M.
                 let a0 = m00[t] + m10[t] + m20[t], a1 = m01[t] + m11[t] + m21[t]
                 let a2 = m02[t] + m12[t] + m22[t], a3 = m03[t] + m13[t] + m23[t]
@@ -281,7 +378,31 @@ enum WinogradTransforms {
             let s10 = stream(4), s11 = stream(5), s12 = stream(6), s13 = stream(7)
             let s20 = stream(8), s21 = stream(9), s22 = stream(10), s23 = stream(11)
             let s30 = stream(12), s31 = stream(13), s32 = stream(14), s33 = stream(15)
-            for t in 0..<tilesWide {
+            var t = 0
+            while t + 4 <= tilesWide {
+                let upper = load8(top + 2 * t), lower = load8(bottom + 2 * t)
+                let g00 = upper.evenHalf, g01 = upper.oddHalf, g10 = lower.evenHalf, g11 = lower.oddHalf
+                let q00 = g00, q01 = g00 + g01, q02 = g00 - g01, q03 = -g01
+                let q10 = g10, q11 = g10 + g11, q12 = g10 - g11, q13 = -g11
+                store(q00, s00 + t)
+                store(q01, s01 + t)
+                store(q02, s02 + t)
+                store(q03, s03 + t)
+                store(q00 + q10, s10 + t)
+                store(q01 + q11, s11 + t)
+                store(q02 + q12, s12 + t)
+                store(q03 + q13, s13 + t)
+                store(q00 - q10, s20 + t)
+                store(q01 - q11, s21 + t)
+                store(q02 - q12, s22 + t)
+                store(q03 - q13, s23 + t)
+                store(-q10, s30 + t)
+                store(-q11, s31 + t)
+                store(-q12, s32 + t)
+                store(-q13, s33 + t)
+                t += 4
+            }
+            for t in t..<tilesWide {
                 let g00 = top[2 * t], g01 = top[2 * t + 1], g10 = bottom[2 * t], g11 = bottom[2 * t + 1]
                 // Columns: g·Aᵀ → (g0, g0 + g1, g0 − g1, −g1) per row.
                 let q00 = g00, q01 = g00 + g01, q02 = g00 - g01, q03 = -g01
