@@ -81,6 +81,31 @@ struct WinogradTests {
         ConvTestSupport.expectClose(a.3.scalars, b.3.scalars, rtol: 1e-4, atol: 1e-5, "input gradient")
     }
 
+    @Test("the default rule: 3×3, stride 1, padding 1, ≥ 8 channels, planes ≥ 4×4")
+    func selectionRule() throws {
+        var generator = SeededGenerator(seed: 1)
+        func layer(_ inChannels: Int, _ outChannels: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1) throws
+            -> Conv2D
+        {
+            try Conv2D(
+                inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
+                generator: &generator)
+        }
+        #expect(try layer(16, 16).usesWinograd(inputShape: [128, 16, 28, 28]))
+        #expect(try layer(8, 8).usesWinograd(inputShape: [1, 8, 4, 5]))
+        #expect(try !layer(3, 16).usesWinograd(inputShape: [128, 3, 28, 28]))  // stem
+        #expect(try !layer(16, 4).usesWinograd(inputShape: [128, 16, 28, 28]))
+        #expect(try !layer(512, 512).usesWinograd(inputShape: [128, 512, 3, 3]))
+        #expect(try !layer(64, 64).usesWinograd(inputShape: [2, 64, 8, 3]))
+        #expect(try !layer(16, 32, stride: 2).usesWinograd(inputShape: [128, 16, 28, 28]))
+        #expect(try !layer(16, 16, padding: 0).usesWinograd(inputShape: [128, 16, 28, 28]))
+        #expect(try !layer(16, 16, kernel: 5, padding: 2).usesWinograd(inputShape: [128, 16, 28, 28]))
+        #expect(try !layer(16, 16).usesWinograd(inputShape: [128, 15, 28, 28]))  // rejected shape
+        let off = try layer(16, 16)
+        off.winogradEnabled = false
+        #expect(!off.usesWinograd(inputShape: [128, 16, 28, 28]))
+    }
+
     @Test("a frozen weight keeps its gradient; needsInputGradient false returns nil", arguments: [shapes[1], shapes[3]])
     func frozenAndNoInputGradient(_ shape: Shape) throws {
         let (winograd, im2col) = try pair(shape, bias: false)
