@@ -30,9 +30,10 @@ extension Conv2D {
         return max(1, min(max(forColumns, forScratch), share, addressable))
     }
 
-    /// The distance between the 16 matrices `channels × tiles` of a transformed task: one cache line
-    /// more than a matrix, so that the 16 streams a tile transform writes do not all map to the same
-    /// cache sets (matrix sizes are often multiples of 4 KB).
+    /// The distance between the 16 matrices `channels × tiles` of a transformed task (or
+    /// `outChannels × inChannels` of transformed filters): one cache line more than a matrix, so
+    /// that the 16 streams a transform reads or writes do not all map to the same cache sets
+    /// (matrix sizes are often multiples of 4 KB).
     static func winogradMatrixStride(channels: Int, tiles: Int) -> Int { channels * tiles + 16 }
 
     /// The scratch one worker needs for tasks of `samples` samples: the transformed input (or its
@@ -56,9 +57,10 @@ extension Conv2D {
         let samples = winogradSamplesPerTask(batch: batch, g: g)
         let tasks = (batch + samples - 1) / samples
         let layout = winogradScratchCount(samples: samples, g: g)
-        let filterCount = 16 * outChannels * inChannels
-        ConvolutionScratchPool.shared.withBuffer(count: filterCount) { u in
-            WinogradTransforms.transformFilters(w, outChannels: outChannels, inChannels: inChannels, into: u)
+        let filterStride = Self.winogradMatrixStride(channels: outChannels, tiles: inChannels)
+        ConvolutionScratchPool.shared.withBuffer(count: 16 * filterStride) { u in
+            WinogradTransforms.transformFilters(
+                w, outChannels: outChannels, inChannels: inChannels, matrixStride: filterStride, into: u)
             forEachTask(
                 batch: batch, samples: samples, workers: Self.workerCount(tasks: tasks), scratchCount: layout.count
             ) { _, scratch, range in
@@ -77,7 +79,7 @@ extension Conv2D {
                 for xi in 0..<16 {
                     BLAS.sgemm(
                         transposeA: false, transposeB: false, m: outChannels, n: tiles, k: inChannels,
-                        a: u + xi * outChannels * inChannels, lda: inChannels, b: v + xi * inStride,
+                        a: u + xi * filterStride, lda: inChannels, b: v + xi * inStride,
                         ldb: tiles, c: m + xi * outStride, ldc: tiles)
                 }
                 let outputStart = y + range.lowerBound * outChannels * plane
@@ -107,7 +109,8 @@ extension Conv2D {
         let tasks = (batch + samples - 1) / samples
         let workers = Self.workerCount(tasks: tasks)
         let layout = winogradScratchCount(samples: samples, g: g)
-        let filterCount = 16 * outChannels * inChannels
+        let filterStride = Self.winogradMatrixStride(channels: outChannels, tiles: inChannels)
+        let filterCount = 16 * filterStride
         let needsFilters = dx != nil
         // One buffer: the transformed filters (for dx), then one dU accumulator per worker (for dW).
         let partialsOffset = needsFilters ? filterCount : 0
@@ -115,7 +118,8 @@ extension Conv2D {
         ConvolutionScratchPool.shared.withBuffer(count: total) { buffer in
             let u = buffer, partials = buffer + partialsOffset
             if needsFilters {
-                WinogradTransforms.transformFilters(w, outChannels: outChannels, inChannels: inChannels, into: u)
+                WinogradTransforms.transformFilters(
+                    w, outChannels: outChannels, inChannels: inChannels, matrixStride: filterStride, into: u)
             }
             if dw != nil { partials.update(repeating: 0, count: workers * filterCount) }
             forEachTask(
@@ -150,7 +154,7 @@ extension Conv2D {
                         BLAS.sgemm(
                             transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: tiles,
                             a: dm + xi * outStride, lda: tiles, b: v + xi * inStride, ldb: tiles,
-                            beta: 1, c: accumulator + xi * outChannels * inChannels, ldc: inChannels)
+                            beta: 1, c: accumulator + xi * filterStride, ldc: inChannels)
                     }
                 }
                 if let dx {
@@ -158,7 +162,7 @@ extension Conv2D {
                     for xi in 0..<16 {
                         BLAS.sgemm(
                             transposeA: true, transposeB: false, m: inChannels, n: tiles, k: outChannels,
-                            a: u + xi * outChannels * inChannels, lda: inChannels, b: dm + xi * outStride,
+                            a: u + xi * filterStride, lda: inChannels, b: dm + xi * outStride,
                             ldb: tiles, c: v + xi * inStride, ldc: tiles)
                     }
                     for j in 0..<range.count {
@@ -176,7 +180,7 @@ extension Conv2D {
                     BLAS.saxpy(count: filterCount, alpha: 1, x: partials + other * filterCount, y: partials)
                 }
                 WinogradTransforms.accumulateFilterGradients(
-                    partials, outChannels: outChannels, inChannels: inChannels, into: dw)
+                    partials, outChannels: outChannels, inChannels: inChannels, matrixStride: filterStride, into: dw)
             }
         }
     }

@@ -66,64 +66,93 @@ enum WinogradTransforms {
 
     // MARK: - Filter
 
-    /// U = G·g·Gᵀ for every filter: `u[ξ][o][c]` (16 matrices of `outChannels × inChannels`) from
-    /// `w[o][c][3][3]`. Parallel over output channels.
+    /// U = G·g·Gᵀ for every filter: `u[ξ][o][c]` (16 matrices of `outChannels × inChannels`,
+    /// `matrixStride` apart) from `w[o][c][3][3]`. Parallel over output channels, vectorised over
+    /// four input channels at a time.
     static func transformFilters(
-        _ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int, into u: UnsafeMutablePointer<Float>
+        _ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int, matrixStride: Int,
+        into u: UnsafeMutablePointer<Float>
     ) {
-        let stride = outChannels * inChannels
         ConvolutionKernels.parallelFor(iterations: outChannels, workPerIteration: 32 * inChannels) { o in
-            for c in 0..<inChannels {
-                let g = w + (o * inChannels + c) * 9
-                // Rows of G·g (4 × 3, one spare lane).
-                let g0 = SIMD4<Float>(g[0], g[1], g[2], 0)
-                let g1 = SIMD4<Float>(g[3], g[4], g[5], 0)
-                let g2 = SIMD4<Float>(g[6], g[7], g[8], 0)
-                let target = u + o * inChannels + c
-                func store(_ row: SIMD4<Float>, _ i: Int) {
-                    let base = target + 4 * i * stride
-                    base[0] = row[0]
-                    base[stride] = 0.5 * (row[0] + row[1] + row[2])
-                    base[2 * stride] = 0.5 * (row[0] - row[1] + row[2])
-                    base[3 * stride] = row[2]
+            var c = 0
+            while c < inChannels {
+                let lanes = min(4, inChannels - c)
+                let first = w + (o * inChannels + c) * 9
+                // Tap k of the filters c ..< c + lanes (zero in unused lanes).
+                func tap(_ k: Int) -> SIMD4<Float> {
+                    var value = SIMD4<Float>()
+                    for lane in 0..<lanes { value[lane] = first[lane * 9 + k] }
+                    return value
                 }
-                store(g0, 0)
-                store(0.5 * (g0 + g1 + g2), 1)
-                store(0.5 * (g0 - g1 + g2), 2)
-                store(g2, 3)
+                let g00 = tap(0), g01 = tap(1), g02 = tap(2)
+                let g10 = tap(3), g11 = tap(4), g12 = tap(5)
+                let g20 = tap(6), g21 = tap(7), g22 = tap(8)
+                let target = u + o * inChannels + c
+                func put(_ value: SIMD4<Float>, _ xi: Int) {
+                    let base = target + xi * matrixStride
+                    if lanes == 4 {
+                        store(value, base)
+                    } else {
+                        for lane in 0..<lanes { base[lane] = value[lane] }
+                    }
+                }
+                // Row i of G·g is (a, b, c); row i of (G·g)·Gᵀ is (a, (a + b + c)/2, (a − b + c)/2, c).
+                func row(_ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ i: Int) {
+                    put(a, 4 * i)
+                    put(0.5 * (a + b + c), 4 * i + 1)
+                    put(0.5 * (a - b + c), 4 * i + 2)
+                    put(c, 4 * i + 3)
+                }
+                row(g00, g01, g02, 0)
+                row(0.5 * (g00 + g10 + g20), 0.5 * (g01 + g11 + g21), 0.5 * (g02 + g12 + g22), 1)
+                row(0.5 * (g00 - g10 + g20), 0.5 * (g01 - g11 + g21), 0.5 * (g02 - g12 + g22), 2)
+                row(g20, g21, g22, 3)
+                c += 4
             }
         }
     }
 
-    /// dw[o][c] += Gᵀ·dU·G for every filter, from `du[ξ][o][c]` (the adjoint of
-    /// ``transformFilters(_:outChannels:inChannels:into:)``).
+    /// dw[o][c] += Gᵀ·dU·G for every filter, from `du[ξ][o][c]` (16 matrices `matrixStride` apart;
+    /// the adjoint of ``transformFilters(_:outChannels:inChannels:matrixStride:into:)``).
     static func accumulateFilterGradients(
-        _ du: UnsafePointer<Float>, outChannels: Int, inChannels: Int, into dw: UnsafeMutablePointer<Float>
+        _ du: UnsafePointer<Float>, outChannels: Int, inChannels: Int, matrixStride: Int,
+        into dw: UnsafeMutablePointer<Float>
     ) {
-        let stride = outChannels * inChannels
         ConvolutionKernels.parallelFor(iterations: outChannels, workPerIteration: 32 * inChannels) { o in
-            for c in 0..<inChannels {
+            var c = 0
+            while c < inChannels {
+                let lanes = min(4, inChannels - c)
                 let source = du + o * inChannels + c
-                func row(_ i: Int) -> SIMD4<Float> {
-                    let base = source + 4 * i * stride
-                    return SIMD4(base[0], base[stride], base[2 * stride], base[3 * stride])
+                func get(_ xi: Int) -> SIMD4<Float> {
+                    let base = source + xi * matrixStride
+                    if lanes == 4 { return load4(base) }
+                    var value = SIMD4<Float>()
+                    for lane in 0..<lanes { value[lane] = base[lane] }
+                    return value
                 }
-                let d0 = row(0), d1 = row(1), d2 = row(2), d3 = row(3)
-                // r = Gᵀ·dU (3 × 4), then each row times G.
-                let sum = 0.5 * (d1 + d2)
-                let r0 = d0 + sum
-                let r1 = 0.5 * (d1 - d2)
-                let r2 = sum + d3
                 let target = dw + (o * inChannels + c) * 9
-                func add(_ r: SIMD4<Float>, _ a: Int) {
-                    let half = 0.5 * (r[1] + r[2])
-                    target[3 * a] += r[0] + half
-                    target[3 * a + 1] += 0.5 * (r[1] - r[2])
-                    target[3 * a + 2] += half + r[3]
+                // Row a of Gᵀ·dU, then times G: (r0 + (r1 + r2)/2, (r1 − r2)/2, (r1 + r2)/2 + r3).
+                func add(_ r0: SIMD4<Float>, _ r1: SIMD4<Float>, _ r2: SIMD4<Float>, _ r3: SIMD4<Float>, _ a: Int) {
+                    let half = 0.5 * (r1 + r2)
+                    let v0 = r0 + half, v1 = 0.5 * (r1 - r2), v2 = half + r3
+                    for lane in 0..<lanes {
+                        let filter = target + lane * 9 + 3 * a
+                        filter[0] += v0[lane]
+                        filter[1] += v1[lane]
+                        filter[2] += v2[lane]
+                    }
                 }
-                add(r0, 0)
-                add(r1, 1)
-                add(r2, 2)
+                // Column j of Gᵀ·dU from column j of dU: (d0 + (d1 + d2)/2, (d1 − d2)/2, (d1 + d2)/2 + d3).
+                func column(_ j: Int) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
+                    let d0 = get(j), d1 = get(4 + j), d2 = get(8 + j), d3 = get(12 + j)
+                    let half = 0.5 * (d1 + d2)
+                    return (d0 + half, 0.5 * (d1 - d2), half + d3)
+                }
+                let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
+                add(c0.0, c1.0, c2.0, c3.0, 0)
+                add(c0.1, c1.1, c2.1, c3.1, 1)
+                add(c0.2, c1.2, c2.2, c3.2, 2)
+                c += 4
             }
         }
     }
