@@ -176,11 +176,11 @@ extension Conv2D {
                 }
             }
             if let dw {
-                for other in 1..<max(workers, 1) {
-                    BLAS.saxpy(count: filterCount, alpha: 1, x: partials + other * filterCount, y: partials)
-                }
+                // Sums the workers' accumulators on the fly (no multi-threaded BLAS call, whose
+                // spinning threads would compete with the next layer's workers).
                 WinogradTransforms.accumulateFilterGradients(
-                    partials, outChannels: outChannels, inChannels: inChannels, matrixStride: filterStride, into: dw)
+                    partials, parts: workers, outChannels: outChannels, inChannels: inChannels,
+                    matrixStride: filterStride, into: dw)
             }
         }
     }

@@ -112,22 +112,30 @@ enum WinogradTransforms {
         }
     }
 
-    /// dw[o][c] += Gᵀ·dU·G for every filter, from `du[ξ][o][c]` (16 matrices `matrixStride` apart;
-    /// the adjoint of ``transformFilters(_:outChannels:inChannels:matrixStride:into:)``).
+    /// dw[o][c] += Gᵀ·dU·G for every filter (the adjoint of
+    /// ``transformFilters(_:outChannels:inChannels:matrixStride:into:)``), where dU is the sum of
+    /// `parts` accumulators `du[ξ][o][c]` (16 matrices `matrixStride` apart each, the accumulators
+    /// `16·matrixStride` apart).
     static func accumulateFilterGradients(
-        _ du: UnsafePointer<Float>, outChannels: Int, inChannels: Int, matrixStride: Int,
+        _ du: UnsafePointer<Float>, parts: Int, outChannels: Int, inChannels: Int, matrixStride: Int,
         into dw: UnsafeMutablePointer<Float>
     ) {
+        let partStride = 16 * matrixStride
         ConvolutionKernels.parallelFor(iterations: outChannels, workPerIteration: 32 * inChannels) { o in
             var c = 0
             while c < inChannels {
                 let lanes = min(4, inChannels - c)
                 let source = du + o * inChannels + c
                 func get(_ xi: Int) -> SIMD4<Float> {
-                    let base = source + xi * matrixStride
-                    if lanes == 4 { return load4(base) }
                     var value = SIMD4<Float>()
-                    for lane in 0..<lanes { value[lane] = base[lane] }
+                    for part in 0..<parts {
+                        let base = source + part * partStride + xi * matrixStride
+                        if lanes == 4 {
+                            value += load4(base)
+                        } else {
+                            for lane in 0..<lanes { value[lane] += base[lane] }
+                        }
+                    }
                     return value
                 }
                 let target = dw + (o * inChannels + c) * 9
