@@ -81,7 +81,7 @@ struct WinogradTests {
         ConvTestSupport.expectClose(a.3.scalars, b.3.scalars, rtol: 1e-4, atol: 1e-5, "input gradient")
     }
 
-    @Test("the default rule: 3×3, stride 1, padding 1, ≥ 8 channels, planes ≥ 4×4")
+    @Test("the default rule: 3×3, stride 1, padding 1, ≥ 8 channels, planes ≥ 2×2")
     func selectionRule() throws {
         var generator = SeededGenerator(seed: 1)
         func layer(_ inChannels: Int, _ outChannels: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1) throws
@@ -93,10 +93,12 @@ struct WinogradTests {
         }
         #expect(try layer(16, 16).usesWinograd(inputShape: [128, 16, 28, 28]))
         #expect(try layer(8, 8).usesWinograd(inputShape: [1, 8, 4, 5]))
+        #expect(try layer(512, 512).usesWinograd(inputShape: [128, 512, 3, 3]))
+        #expect(try layer(512, 512).usesWinograd(inputShape: [128, 512, 2, 2]))
         #expect(try !layer(3, 16).usesWinograd(inputShape: [128, 3, 28, 28]))  // stem
         #expect(try !layer(16, 4).usesWinograd(inputShape: [128, 16, 28, 28]))
-        #expect(try !layer(512, 512).usesWinograd(inputShape: [128, 512, 3, 3]))
-        #expect(try !layer(64, 64).usesWinograd(inputShape: [2, 64, 8, 3]))
+        #expect(try !layer(512, 512).usesWinograd(inputShape: [128, 512, 1, 1]))
+        #expect(try !layer(64, 64).usesWinograd(inputShape: [2, 64, 8, 1]))
         #expect(try !layer(16, 32, stride: 2).usesWinograd(inputShape: [128, 16, 28, 28]))
         #expect(try !layer(16, 16, padding: 0).usesWinograd(inputShape: [128, 16, 28, 28]))
         #expect(try !layer(16, 16, kernel: 5, padding: 2).usesWinograd(inputShape: [128, 16, 28, 28]))

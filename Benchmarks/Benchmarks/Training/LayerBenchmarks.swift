@@ -4,8 +4,8 @@ import DeepArc
 /// Forward and backward of the layers the training step spends its time in, at resnet20's and
 /// vgg11's shapes on 28×28×1 inputs at batch 128: the 3×3 convolutions of each stage (stride 1, and
 /// stride 2 entering a stage), the 1×1 stride-2 projection shortcuts, and batch normalisation + ReLU.
-/// The stride-1 3×3 convolutions with at least 8 channels on planes of at least 4×4 take the
-/// Winograd F(2×2, 3×3) path; the stems and vgg11's 3×3 and 1×1 planes stay on im2col.
+/// The stride-1 3×3 convolutions with at least 8 channels on planes of at least 2×2 take the
+/// Winograd F(2×2, 3×3) path; the stems and vgg11's 1×1 planes stay on im2col.
 /// Throughput is samples per second (128 per iteration).
 func registerLayerBenchmarks() {
     struct ConvShape {

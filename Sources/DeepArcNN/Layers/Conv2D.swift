@@ -7,7 +7,7 @@ public import DeepArcTensor
 /// `Ho = (H + 2·padding − kernel) / stride + 1` (likewise `Wo`).
 ///
 /// ## Implementation
-/// A 3×3 convolution with stride 1 and padding 1 ("same") on planes of at least 4×4 with at least
+/// A 3×3 convolution with stride 1 and padding 1 ("same") on planes of at least 2×2 with at least
 /// 8 input and output channels takes the Winograd F(2×2, 3×3) path (Lavin & Gray 2016; see
 /// ``usesWinograd(inputShape:)`` for the rule and the measurements behind it). The filters are
 /// transformed once per call into 16 matrices `U[ξ]` (`outChannels × inChannels`); each core then
@@ -91,16 +91,18 @@ public final class Conv2D: Layer {
     package var winogradEnabled = true
 
     /// The Winograd path needs at least this many input and output channels. Measured at batch 128
-    /// on 28×28 planes (2 cores, Haswell kernels): 8→8 and 8→16 run 1.3–1.4× faster than im2col,
+    /// on 28×28 planes (2 cores, Haswell kernels): 8→8 and 8→16 run 1.2–1.4× faster than im2col,
     /// while 1→16 and 3→16 (the stems) run 1.2–1.9× slower forward: with k = 1–3 the 16 GEMMs are
     /// too thin for the tile transforms to pay off.
     package var winogradMinimumChannels = 8
 
-    /// The Winograd path needs planes at least this high and wide. Measured at batch 128: 4×4 and
-    /// larger planes run 1.4–1.7× faster than im2col (16–512 channels); 3×3 planes are mixed
-    /// (512→512 10 % faster, 256→512 10–20 % slower) and 2×2 and 1×1 planes, where the 4×4 tiles
-    /// are mostly padding, 1.4–2× slower.
-    package var winogradMinimumSide = 4
+    /// The Winograd path needs planes at least this high and wide. Measured at batch 128 (2 cores,
+    /// Haswell kernels), Winograd against im2col: 28², 14² and 7² planes 1.4–1.6× faster (16–256
+    /// channels); 4² 1.8× (512 channels); 3² from even (256→512) to 1.2× (512→512, 128→128); 2²,
+    /// where one tile is exactly the plane, 1.7–2×. On 1×1 planes the 4×4 tile is mostly padding
+    /// (16 products per channel pair instead of the 9 im2col computes): 512→512 ran 1.2–1.8× slower
+    /// (the 64→64 case was faster only because im2col's overheads dominate there).
+    package var winogradMinimumSide = 2
 
     /// The fewest GEMM columns (tiles) a Winograd task aims for.
     package var winogradMinimumTaskTiles = 128
@@ -325,7 +327,7 @@ public final class Conv2D: Layer {
 
     /// Whether a call with input shape `[N, inChannels, H, W]` takes the Winograd path: the layer
     /// is 3×3 with stride 1 and padding 1, both channel counts are at least
-    /// ``winogradMinimumChannels`` (8), `H` and `W` are at least ``winogradMinimumSide`` (4), and
+    /// ``winogradMinimumChannels`` (8), `H` and `W` are at least ``winogradMinimumSide`` (2), and
     /// ``winogradEnabled`` is set. False for a shape the layer rejects.
     package func usesWinograd(inputShape: [Int]) -> Bool {
         guard let g = try? geometry(for: inputShape) else { return false }
