@@ -108,7 +108,8 @@ struct WinogradTests {
         #expect(!off.usesWinograd(inputShape: [128, 16, 28, 28]))
     }
 
-    @Test("a frozen weight keeps its gradient; needsInputGradient false returns nil", arguments: [shapes[1], shapes[3]])
+    @Test(
+        "a frozen weight keeps its gradient; needsInputGradient false returns nil", arguments: [shapes[1], shapes[3]])
     func frozenAndNoInputGradient(_ shape: Shape) throws {
         let (winograd, im2col) = try pair(shape, bias: false)
         let input = seededUniformTensor(shape.inputShape, seed: 4)
@@ -138,7 +139,9 @@ struct WinogradTests {
     @Test("Winograd gradients agree with finite differences")
     func finiteDifferences() throws {
         let (winograd, _) = try pair(Shape(2, 3, batch: 2, 5, 4))
-        for comparison in try ConvTestSupport.gradientCheck(winograd, input: seededUniformTensor([2, 2, 5, 4], seed: 9)) {
+        for comparison in try ConvTestSupport.gradientCheck(
+            winograd, input: seededUniformTensor([2, 2, 5, 4], seed: 9))
+        {
             ConvTestSupport.expectAgreement(comparison)
         }
     }
@@ -171,7 +174,8 @@ struct WinogradTests {
         let y = try conv.forward(x, mode: .training)
         #expect(y.scalars == [77.5, 67.5, 47.5, 37.5])
         conv.weight.zeroGradient()
-        let dx = try #require(try conv.backward(try Tensor(shape: [1, 1, 2, 2], scalars: [1, 1, 1, 1]), needsInputGradient: true))
+        let dx = try #require(
+            try conv.backward(try Tensor(shape: [1, 1, 2, 2], scalars: [1, 1, 1, 1]), needsInputGradient: true))
         // dx[i, j] = Σ of the taps that touch x[i, j]: x[0,0] ← w11 + w10 + w01 + w00 = 5 + 4 + 2 + 1.
         #expect(dx.scalars == [12, 16, 24, 28])
         // dW[a, b] = Σ over outputs of the input under tap (a, b): the centre sees all of x.

@@ -42,8 +42,10 @@ extension Conv2D {
         let tiles = WinogradTransforms.tileCount(g.height) * WinogradTransforms.tileCount(g.width) * samples
         let transformed = 16 * Self.winogradMatrixStride(channels: inChannels, tiles: tiles)
         let product = 16 * Self.winogradMatrixStride(channels: outChannels, tiles: tiles)
-        return (transformed + product + WinogradTransforms.lineScratchCount(width: g.width), transformed,
-                transformed + product)
+        return (
+            transformed + product + WinogradTransforms.lineScratchCount(width: g.width), transformed,
+            transformed + product
+        )
     }
 
     /// Forward on the Winograd path; `y` receives every output element.

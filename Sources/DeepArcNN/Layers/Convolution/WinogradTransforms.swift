@@ -272,7 +272,8 @@ enum WinogradTransforms {
                         (d00, d01, d02, d03),
                         (d10 - d20 + d30, d11 - d21 + d31, d12 - d22 + d32, d13 - d23 + d33),
                         (d10 + d20 - d00, d11 + d21 - d01, d12 + d22 - d02, d13 + d23 - d03),
-                        (-d30, -d31, -d32, -d33))
+                        (-d30, -d31, -d32, -d33)
+                    )
                     @inline(__always)
                     func emit(
                         _ s: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>), _ k: Int,
