@@ -57,6 +57,19 @@ enum WinogradTransforms {
         UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
     }
 
+    /// target = a + b over `count` floats.
+    @inline(__always)
+    private static func addLines(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        var k = 0
+        while k + 4 <= count {
+            store(load4(a + k) + load4(b + k), target + k)
+            k += 4
+        }
+        for k in k..<count { target[k] = a[k] + b[k] }
+    }
+
     /// Tiles along an axis of `extent` output positions (two per tile).
     @inline(__always)
     static func tileCount(_ extent: Int) -> Int { (extent + 1) / 2 }
@@ -194,7 +207,16 @@ enum WinogradTransforms {
             let d0 = row(0), d1 = row(1), d2 = row(2), d3 = row(3)
             // Rows of Bᵀ·d.
             let l0 = line0 + 1, l1 = line1 + 1, l2 = line2 + 1, l3 = line3 + 1
-            for k in 0..<width {
+            var k = 0
+            while k + 4 <= width {
+                let a = load4(d0 + k), b = load4(d1 + k), c = load4(d2 + k), d = load4(d3 + k)
+                store(a - c, l0 + k)
+                store(b + c, l1 + k)
+                store(c - b, l2 + k)
+                store(b - d, l3 + k)
+                k += 4
+            }
+            for k in k..<width {
                 let a = d0[k], b = d1[k], c = d2[k], d = d3[k]
                 l0[k] = a - c
                 l1[k] = b + c
@@ -327,12 +349,8 @@ enum WinogradTransforms {
             r3[last] = carry2[3]
             r3[last + 1] = carry3[3]
             // Padded row 2ti (input row 2ti − 1) and 2ti + 1 (input row 2ti).
-            if ti > 0 {
-                let target = dx + (2 * ti - 1) * width
-                for k in 0..<width { target[k] = r0[k + 1] + pending2[k + 1] }
-            }
-            let target = dx + 2 * ti * width
-            for k in 0..<width { target[k] = r1[k + 1] + pending3[k + 1] }
+            if ti > 0 { addLines(r0 + 1, pending2 + 1, into: dx + (2 * ti - 1) * width, count: width) }
+            addLines(r1 + 1, pending3 + 1, into: dx + 2 * ti * width, count: width)
             swap(&r2, &pending2)
             swap(&r3, &pending3)
         }
