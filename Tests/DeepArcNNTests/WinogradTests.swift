@@ -50,6 +50,7 @@ struct WinogradTests {
         winograd.winogradEnabled = true
         winograd.winogradMinimumChannels = 1
         winograd.winogradMinimumSide = 1
+        winograd.winogradMinimumSavedProducts = Int.min
         im2col.winogradEnabled = false
         if let bias = winograd.bias {
             bias.value = seededUniformTensor(bias.value.shape, seed: 8)
@@ -81,7 +82,7 @@ struct WinogradTests {
         ConvTestSupport.expectClose(a.3.scalars, b.3.scalars, rtol: 1e-4, atol: 1e-5, "input gradient")
     }
 
-    @Test("the default rule: 3×3, stride 1, padding 1, ≥ 8 channels, planes ≥ 2×2")
+    @Test("the default rule: 3×3, stride 1, padding 1, ≥ 8 channels, planes ≥ 2×2, ≥ 1 024 products saved")
     func selectionRule() throws {
         var generator = SeededGenerator(seed: 1)
         func layer(_ inChannels: Int, _ outChannels: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1) throws
@@ -92,8 +93,13 @@ struct WinogradTests {
                 generator: &generator)
         }
         #expect(try layer(16, 16).usesWinograd(inputShape: [128, 16, 28, 28]))
-        #expect(try layer(8, 8).usesWinograd(inputShape: [1, 8, 4, 5]))
-        #expect(try layer(512, 512).usesWinograd(inputShape: [128, 512, 3, 3]))
+        #expect(try layer(16, 16).usesWinograd(inputShape: [1, 16, 28, 28]))  // saves 1·(7 056 − 3 136)
+        #expect(try layer(8, 8).usesWinograd(inputShape: [16, 8, 4, 5]))  // 16·(180 − 96)
+        #expect(try !layer(8, 8).usesWinograd(inputShape: [12, 8, 4, 5]))  // 12·84 = 1 008
+        #expect(try layer(256, 256).usesWinograd(inputShape: [8, 256, 7, 7]))  // 8·(441 − 256)
+        #expect(try !layer(256, 256).usesWinograd(inputShape: [4, 256, 7, 7]))
+        #expect(try layer(512, 512).usesWinograd(inputShape: [64, 512, 3, 3]))  // 64·(81 − 64)
+        #expect(try !layer(512, 512).usesWinograd(inputShape: [32, 512, 3, 3]))
         #expect(try layer(512, 512).usesWinograd(inputShape: [128, 512, 2, 2]))
         #expect(try !layer(3, 16).usesWinograd(inputShape: [128, 3, 28, 28]))  // stem
         #expect(try !layer(16, 4).usesWinograd(inputShape: [128, 16, 28, 28]))

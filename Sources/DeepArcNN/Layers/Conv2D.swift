@@ -8,8 +8,9 @@ public import DeepArcTensor
 ///
 /// ## Implementation
 /// A 3×3 convolution with stride 1 and padding 1 ("same") on planes of at least 2×2 with at least
-/// 8 input and output channels takes the Winograd F(2×2, 3×3) path (Lavin & Gray 2016; see
-/// ``usesWinograd(inputShape:)`` for the rule and the measurements behind it). The filters are
+/// 8 input and output channels, and a batch large enough to win back the filter transforms, takes
+/// the Winograd F(2×2, 3×3) path (Lavin & Gray 2016; see ``usesWinograd(inputShape:)`` for the
+/// rule and the measurements behind it). The filters are
 /// transformed once per call into 16 matrices `U[ξ]` (`outChannels × inChannels`); each core then
 /// takes tasks of a few samples (at least ``winogradMinimumTaskTiles`` 2×2 output tiles), transforms
 /// their 4×4 input tiles into 16 matrices `V[ξ]` (`inChannels × tiles`) in private scratch and runs
@@ -103,6 +104,16 @@ public final class Conv2D: Layer {
     /// (16 products per channel pair instead of the 9 im2col computes): 512→512 ran 1.2–1.8× slower
     /// (the 64→64 case was faster only because im2col's overheads dominate there).
     package var winogradMinimumSide = 2
+
+    /// The Winograd path needs the batch to save at least this many multiply-adds per
+    /// input–output channel pair: `N·(9·H·W − 16·⌈H/2⌉·⌈W/2⌉)` (im2col's products minus the
+    /// transformed domain's). Transforming the filters, and for backward zeroing, reducing and
+    /// transforming back the per-core filter-gradient accumulators, cost a fixed amount per channel
+    /// pair that a small batch does not win back. Measured (2 cores, Haswell kernels): 256→256 on
+    /// 7² planes loses at batch 4 (740 saved), is even at batch 8 (1 480) and 1.3–1.9× faster from
+    /// batch 16; 512→512 on 3² planes loses at batch 32 (544) and wins from batch 64 (1 088); on 2²
+    /// planes it loses at batch 32 (640) and is 1.2–1.6× faster at batch 64 (1 280).
+    package var winogradMinimumSavedProducts = 1024
 
     /// The fewest GEMM columns (tiles) a Winograd task aims for.
     package var winogradMinimumTaskTiles = 128
@@ -317,21 +328,29 @@ public final class Conv2D: Layer {
     }
 
     /// Whether this call takes the Winograd path: ``winogradEnabled``, a 3×3 kernel with stride 1
-    /// and padding 1, at least ``winogradMinimumChannels`` input and output channels, and planes of
-    /// at least ``winogradMinimumSide`` on both axes.
-    func usesWinograd(_ g: ConvolutionGeometry) -> Bool {
-        winogradEnabled && kernelSize == 3 && stride == 1 && padding == 1
-            && min(inChannels, outChannels) >= winogradMinimumChannels
-            && min(g.height, g.width) >= winogradMinimumSide
+    /// and padding 1, at least ``winogradMinimumChannels`` input and output channels, planes of at
+    /// least ``winogradMinimumSide`` on both axes, and a batch that saves at least
+    /// ``winogradMinimumSavedProducts`` multiply-adds per channel pair.
+    func usesWinograd(_ g: ConvolutionGeometry, batch: Int) -> Bool {
+        guard
+            winogradEnabled, kernelSize == 3, stride == 1, padding == 1,
+            min(inChannels, outChannels) >= winogradMinimumChannels,
+            min(g.height, g.width) >= winogradMinimumSide
+        else { return false }
+        let tiles = WinogradTransforms.tileCount(g.height) * WinogradTransforms.tileCount(g.width)
+        let (saved, overflow) = batch.multipliedReportingOverflow(by: 9 * g.inputPlane - 16 * tiles)
+        return overflow || saved >= winogradMinimumSavedProducts
     }
 
     /// Whether a call with input shape `[N, inChannels, H, W]` takes the Winograd path: the layer
     /// is 3×3 with stride 1 and padding 1, both channel counts are at least
-    /// ``winogradMinimumChannels`` (8), `H` and `W` are at least ``winogradMinimumSide`` (2), and
-    /// ``winogradEnabled`` is set. False for a shape the layer rejects.
+    /// ``winogradMinimumChannels`` (8), `H` and `W` are at least ``winogradMinimumSide`` (2), the
+    /// batch saves at least ``winogradMinimumSavedProducts`` (1 024) multiply-adds per channel pair
+    /// — `N·(9·H·W − 16·⌈H/2⌉·⌈W/2⌉)`, for example N ≥ 1 on 28² planes, N ≥ 6 on 7², N ≥ 61 on 3² —
+    /// and ``winogradEnabled`` is set. False for a shape the layer rejects.
     package func usesWinograd(inputShape: [Int]) -> Bool {
         guard let g = try? geometry(for: inputShape) else { return false }
-        return usesWinograd(g)
+        return usesWinograd(g, batch: inputShape[0])
     }
 
     /// Whether this call takes the sample-parallel path (small weight, more than one sample).
@@ -357,7 +376,7 @@ public final class Conv2D: Layer {
         batch: Int, g: ConvolutionGeometry, epilogue: ChannelEpilogue?
     ) {
         let plane = g.outputPlane
-        if usesWinograd(g) {
+        if usesWinograd(g, batch: batch) {
             winogradForward(x: x, w: w, b: b, y: y, batch: batch, g: g, epilogue: epilogue)
             return
         }
@@ -431,7 +450,7 @@ public final class Conv2D: Layer {
     ) {
         let plane = g.outputPlane
         let rows = g.columnRows
-        if usesWinograd(g) {
+        if usesWinograd(g, batch: batch) {
             winogradBackward(x: x, dy: dy, w: w, dw: dw, dx: dx, batch: batch, g: g)
             return
         }
