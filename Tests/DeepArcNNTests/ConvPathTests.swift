@@ -31,6 +31,9 @@ struct ConvPathTests {
         chunked.bias?.value = parallel.bias?.value ?? Tensor(zeros: [0])
         parallel.sampleParallelWeightLimit = Int.max
         chunked.sampleParallelWeightLimit = 0
+        // The 3×3 "same" case would otherwise take the Winograd path (WinogradTests covers it).
+        parallel.winogradEnabled = false
+        chunked.winogradEnabled = false
         let g = try parallel.outputShape(for: config.inputShape)
         parallel.taskScratchElements =
             samplesPerTask * (config.inChannels * config.kernel * config.kernel + config.outChannels) * g[2] * g[3]
@@ -54,6 +57,7 @@ struct ConvPathTests {
         let config = ConvCase(3, 4, k: 3, s: 1, p: 1, bias: false, input: [6, 3, 7, 7])
         let conv = try config.makeLayer(seed: 5)
         conv.sampleParallelWeightLimit = Int.max
+        conv.winogradEnabled = false
         let input = ConvTestSupport.random(config.inputShape, seed: 6)
         let (_, once, _, dxOnce) = try run(conv, input: input)
         let output = try conv.forward(input, mode: .training)

@@ -23,6 +23,7 @@ struct FusedInferenceTests {
         let conv = try Conv2D(inChannels: 3, outChannels: 5, kernel: 3, padding: 1, bias: true, generator: &generator)
         conv.bias?.value = seededUniformTensor([5], seed: 10)
         conv.sampleParallelWeightLimit = sampleParallel ? Int.max : 0
+        conv.winogradEnabled = false  // WinogradTests covers the fused Winograd forward
         let bn = try norm(5, seed: 11)
         let layers: [any Layer] = relu ? [conv, bn, ReLU()] : [conv, bn]
         let sequential = Sequential(layers)
