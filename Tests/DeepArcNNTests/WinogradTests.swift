@@ -52,6 +52,9 @@ struct WinogradTests {
         winograd.winogradMinimumSide = 1
         winograd.winogradMinimumSavedProducts = Int.min
         im2col.winogradEnabled = false
+        // 1×1 planes would otherwise take the single-tap path on both sides (SingleTapTests covers it).
+        winograd.singleTapEnabled = false
+        im2col.singleTapEnabled = false
         if let bias = winograd.bias {
             bias.value = seededUniformTensor(bias.value.shape, seed: 8)
             im2col.bias?.value = bias.value

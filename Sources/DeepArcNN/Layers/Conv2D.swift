@@ -20,6 +20,10 @@ public import DeepArcTensor
 /// by `Gᵀ·dU·G`) for the weight gradient. That is 16 multiply-adds per 2×2 output tile and channel
 /// pair instead of 36.
 ///
+/// A 1×1 input plane with a 1×1 output plane (a padded 3×3 convolution at the end of a VGG on
+/// small images) is one GEMM with the single kernel tap that touches the input (im2col would
+/// multiply `k²` times as many values, all but one padding).
+///
 /// Otherwise, a weight of at most ``sampleParallelWeightLimit`` elements (all of ResNet-20's) takes the
 /// sample-parallel path: each core repeatedly takes a task of a few samples (as many as fit
 /// ``taskScratchElements``), builds their im2col block in a private cache-sized buffer and runs a
@@ -114,6 +118,11 @@ public final class Conv2D: Layer {
     /// batch 16; 512→512 on 3² planes loses at batch 32 (544) and wins from batch 64 (1 088); on 2²
     /// planes it loses at batch 32 (640) and is 1.2–1.6× faster at batch 64 (1 280).
     package var winogradMinimumSavedProducts = 1024
+
+    /// Whether a 1×1 input plane with a 1×1 output plane takes the single-tap path (one GEMM with
+    /// the only kernel tap that touches the input, see `Conv2D+SingleTap.swift`); off forces the
+    /// im2col paths (for comparisons and tests).
+    package var singleTapEnabled = true
 
     /// The fewest GEMM columns (tiles) a Winograd task aims for.
     package var winogradMinimumTaskTiles = 128
@@ -376,6 +385,10 @@ public final class Conv2D: Layer {
         batch: Int, g: ConvolutionGeometry, epilogue: ChannelEpilogue?
     ) {
         let plane = g.outputPlane
+        if usesSingleTap(g) {
+            singleTapForward(x: x, w: w, b: b, y: y, batch: batch, epilogue: epilogue)
+            return
+        }
         if usesWinograd(g, batch: batch) {
             winogradForward(x: x, w: w, b: b, y: y, batch: batch, g: g, epilogue: epilogue)
             return
@@ -450,6 +463,10 @@ public final class Conv2D: Layer {
     ) {
         let plane = g.outputPlane
         let rows = g.columnRows
+        if usesSingleTap(g) {
+            singleTapBackward(x: x, dy: dy, w: w, dw: dw, dx: dx, batch: batch)
+            return
+        }
         if usesWinograd(g, batch: batch) {
             winogradBackward(x: x, dy: dy, w: w, dw: dw, dx: dx, batch: batch, g: g)
             return
