@@ -5,7 +5,7 @@ import DeepArc
 /// vgg11's shapes on 28×28×1 inputs at batch 128: the 3×3 convolutions of each stage (stride 1, and
 /// stride 2 entering a stage), the 1×1 stride-2 projection shortcuts, and batch normalisation + ReLU.
 /// The stride-1 3×3 convolutions with at least 8 channels on planes of at least 2×2 take the
-/// Winograd F(2×2, 3×3) path; the stems and vgg11's 1×1 planes stay on im2col.
+/// Winograd F(2×2, 3×3) path, vgg11's 1×1 planes the single-tap path; the stems stay on im2col.
 /// Throughput is samples per second (128 per iteration).
 func registerLayerBenchmarks() {
     struct ConvShape {
