@@ -101,6 +101,52 @@ struct PoolingTests {
         }
     }
 
+    @Test(
+        "max pool 2×2 stride 2 (the vectorised kernel) equals a window-by-window reference, ties and NaNs included",
+        arguments: [(2, 2), (3, 5), (4, 8), (5, 9), (6, 11), (7, 16), (9, 19)])
+    func maxPoolMatchesReference(_ size: (height: Int, width: Int)) throws {
+        let pool = try MaxPool2D(size: 2, stride: 2)
+        let shape = [2, 3, size.height, size.width]
+        // Few distinct values (many ties) and some NaNs.
+        var generator = SeededGenerator(seed: UInt64(size.height * 100 + size.width))
+        let values: [Float] = (0..<shape.reduce(1, *)).map { _ in
+            let draw = Int.random(in: 0..<20, using: &generator)
+            return draw == 0 ? .nan : Float(draw % 5)
+        }
+        let input = try Tensor(shape: shape, scalars: values)
+        let output = try pool.forward(input, mode: .training)
+        let dy = ConvTestSupport.random(output.shape, seed: 3)
+        let dx = try #require(try pool.backward(dy, needsInputGradient: true))
+
+        // Reference: windows in row-major order, the first strictly greater value wins, a NaN
+        // replaces a number and then stays; the gradient goes to the winner.
+        let outH = size.height / 2, outW = size.width / 2
+        var expected: [Float] = []
+        var expectedGradient = [Float](repeating: 0, count: values.count)
+        let dyValues = dy.scalars
+        for plane in 0..<(shape[0] * shape[1]) {
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    var best = Float.zero, bestIndex = -1
+                    for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let index = plane * size.height * size.width + (2 * oh + i) * size.width + 2 * ow + j
+                        let value = values[index]
+                        if bestIndex < 0 || value > best || (value.isNaN && !best.isNaN) {
+                            best = value
+                            bestIndex = index
+                        }
+                    }
+                    expected.append(best)
+                    expectedGradient[bestIndex] += dyValues[(plane * outH + oh) * outW + ow]
+                }
+            }
+        }
+        #expect(output.shape == [2, 3, outH, outW])
+        let same = zip(output.scalars, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+        #expect(same, "forward differs from the reference")
+        #expect(dx.scalars == expectedGradient, "the gradient went to another window position")
+    }
+
     @Test("max pool: inference caches nothing; backward uses the last training forward")
     func maxPoolCache() throws {
         let pool = try MaxPool2D(size: 2, stride: 2)

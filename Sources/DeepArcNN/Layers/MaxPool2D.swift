@@ -115,6 +115,10 @@ public final class MaxPool2D: Layer {
         _ x: UnsafePointer<Float>, geometry g: ConvolutionGeometry, into y: UnsafeMutablePointer<Float>,
         argmax: UnsafeMutablePointer<Int32>?
     ) {
+        if g.kernel == 2, g.stride == 2 {
+            maxPlane2x2(x, geometry: g, into: y, argmax: argmax)
+            return
+        }
         let k = g.kernel, s = g.stride, width = g.width
         var o = 0
         for oh in 0..<g.outputHeight {
@@ -136,6 +140,65 @@ public final class MaxPool2D: Layer {
                 y[o] = best
                 argmax?[o] = Int32(truncatingIfNeeded: bestIndex)
                 o += 1
+            }
+        }
+    }
+
+    /// ``maxPlane(_:geometry:into:argmax:)`` for 2×2 windows with stride 2, four outputs at a time:
+    /// the candidates are taken in the same order — (0, 0), (0, 1), (1, 0), (1, 1) — with the same
+    /// rule (strictly greater replaces; a NaN replaces a number and then stays), so the values and
+    /// indices are those of the general loop.
+    private static func maxPlane2x2(
+        _ x: UnsafePointer<Float>, geometry g: ConvolutionGeometry, into y: UnsafeMutablePointer<Float>,
+        argmax: UnsafeMutablePointer<Int32>?
+    ) {
+        let width = g.width, outputWidth = g.outputWidth
+        let lanes = SIMD4<Int32>(0, 2, 4, 6)
+        @inline(__always) func merge(
+            _ best: inout SIMD4<Float>, _ index: inout SIMD4<Int32>, _ value: SIMD4<Float>, _ at: SIMD4<Int32>
+        ) {
+            let take = (value .> best) .| ((value .!= value) .& (best .== best))
+            best.replace(with: value, where: take)
+            index.replace(with: at, where: take)
+        }
+        for oh in 0..<g.outputHeight {
+            let top = oh * 2 * width
+            let rowTop = x + top, rowBottom = x + top + width
+            let out = y + oh * outputWidth
+            var ow = 0
+            while ow + 4 <= outputWidth {
+                let column = 2 * ow
+                let upper = UnsafeRawPointer(rowTop + column).loadUnaligned(as: SIMD8<Float>.self)
+                let lower = UnsafeRawPointer(rowBottom + column).loadUnaligned(as: SIMD8<Float>.self)
+                let origin = SIMD4<Int32>(repeating: Int32(truncatingIfNeeded: top + column)) &+ lanes
+                var best = upper.evenHalf
+                var index = origin
+                merge(&best, &index, upper.oddHalf, origin &+ 1)
+                merge(&best, &index, lower.evenHalf, origin &+ Int32(truncatingIfNeeded: width))
+                merge(&best, &index, lower.oddHalf, origin &+ Int32(truncatingIfNeeded: width + 1))
+                UnsafeMutableRawPointer(out + ow).storeBytes(of: best, as: SIMD4<Float>.self)
+                if let argmax {
+                    UnsafeMutableRawPointer(argmax + oh * outputWidth + ow).storeBytes(of: index, as: SIMD4<Int32>.self)
+                }
+                ow += 4
+            }
+            while ow < outputWidth {
+                let origin = top + 2 * ow
+                var best = x[origin]
+                var bestIndex = origin
+                @inline(__always) func consider(_ candidate: Int) {
+                    let value = x[candidate]
+                    if value > best || (value.isNaN && !best.isNaN) {
+                        best = value
+                        bestIndex = candidate
+                    }
+                }
+                consider(origin + 1)
+                consider(origin + width)
+                consider(origin + width + 1)
+                out[ow] = best
+                argmax?[oh * outputWidth + ow] = Int32(truncatingIfNeeded: bestIndex)
+                ow += 1
             }
         }
     }
