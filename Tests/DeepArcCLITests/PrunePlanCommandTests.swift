@@ -222,6 +222,9 @@ struct CompressCommandTests {
             (["--method", "global", "--deeparc", "--config", "/nonexistent/pipeline.yaml"], ["/nonexistent/pipeline.yaml"]),
             (["--method", "nope"], ["unknown compressor 'nope'"]),
             (["--method", "global", "--method", "lamp"], ["--compare"]),
+            // Tensor rules name units by index, which the removal renumbers.
+            (["--method", "global", "--deeparc", "--option", #"ignore=["units.1.weight"]"#], ["--option ignore", "--deeparc"]),
+            (["--method", "global", "--compare", "--option", #"maxSparsity={"units.0.weight": 0.5}"#], ["--option maxSparsity", "--compare"]),
         ]
         for (arguments, fragments) in failures {
             let out = scratch.path("bad.safetensors")

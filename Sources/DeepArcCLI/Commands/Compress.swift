@@ -112,6 +112,7 @@ extension DeepArcCommand {
             let progress = ProgressReporter()
             let registry = RegistryContext.registry
             let rawOptions = try OptionParsing.parse(options)
+            try checkTensorRules(rawOptions)
             let methods = method.isEmpty ? CompressionComparison.defaultMethods : method
             let compressors = try methods.map { try registry.compressors.make($0, options: rawOptions) }
 
@@ -174,6 +175,26 @@ extension DeepArcCommand {
             guard TrainingConfiguration.OptimizerKind(rawValue: optimizer) != nil else {
                 throw CLIError("--optimizer must be sgd, adam or adamw; got '\(optimizer)'")
             }
+        }
+
+        /// Rejects the pruning plugins' tensor rules (`ignore`, `maxSparsity`) when DeepArc removes
+        /// units first: they name tensors by unit index (`units.K.…`), and the removal renumbers the
+        /// units, so on the restructured model a name would point at another unit's tensor or at none.
+        private func checkTensorRules(_ options: ConfigValue?) throws {
+            guard deeparc || compare, case .object(let members)? = options else { return }
+            let named = ["ignore", "maxSparsity"].filter { key in
+                switch members[key] {
+                case .array(let names)?: return !names.isEmpty
+                case .object(let caps)?: return !caps.isEmpty
+                case nil: return false
+                default: return true
+                }
+            }
+            guard let first = named.first else { return }
+            throw CLIError(
+                "--option \(first) names tensors by unit index (units.K.…), but --\(deeparc ? "deeparc" : "compare") "
+                    + "removes units first and renumbers the rest, so the names would point at other tensors; "
+                    + "restructure with `deeparc restructure` and compress its checkpoint with names from it")
         }
 
         /// The fine-tuning recipe: the options given, with the checkpoint's augmentation when it records one.
