@@ -22,6 +22,7 @@ import importlib.util
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -54,6 +55,9 @@ def parse_args(argv):
                         help="comma-separated subset of train, capture, similarity")
     parser.add_argument("--archs", default=",".join(TRAIN_ARCHS), help="architectures for the train comparison")
     parser.add_argument("--envs", choices=["both", "as-is", "unset"], default="both")
+    parser.add_argument("--repeat", type=positive, default=1,
+                        help="run every comparison this many times (all of them, then again) and report the median "
+                             "speeds and ratio with the range of the ratios")
     parser.add_argument("--timeout", type=positive, default=3600, help="seconds allowed for one run")
     parser.add_argument("--json", dest="json_path", help="also write the table and raw results as JSON here")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the PyTorch/NumPy scripts")
@@ -188,9 +192,13 @@ def main(argv=None) -> int:
 
     rows, raw = [], []
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
-    for env_label, environment in environments(args.envs, args.threads):
+    for repetition, env_label, environment in (
+            (repetition, env_label, environment) for repetition in range(args.repeat)
+            for env_label, environment in environments(args.envs, args.threads)):
         for name, kind, arch in jobs:
-            say(f"running {name} [{env_label}] …")
+            say(f"running {name} [{env_label}]" + (f" ({repetition + 1}/{args.repeat})" if args.repeat > 1 else "")
+                + " …")
+            first_row = len(rows)
             ours = theirs = None
             ours_error = ours_problem
             theirs_error = None
@@ -256,8 +264,13 @@ def main(argv=None) -> int:
                         "kernels": f"ours {ok_ours.get('blasCore', '?') if ok_ours else '—'} | "
                                    f"numpy {ok_theirs.get('blasCore', '?') if ok_theirs else '—'}",
                     })
-            raw.append({"benchmark": name, "env": env_label, "ours": ours, "oursError": ours_error,
-                        "theirs": theirs, "theirsError": theirs_error})
+            for row in rows[first_row:]:
+                row["repetition"] = repetition
+            raw.append({"benchmark": name, "env": env_label, "repetition": repetition, "ours": ours,
+                        "oursError": ours_error, "theirs": theirs, "theirsError": theirs_error})
+
+    runs = rows
+    rows = summarize(runs, args.repeat)
 
     load_after = os.getloadavg() if hasattr(os, "getloadavg") else None
     print_table(rows)
@@ -271,7 +284,7 @@ def main(argv=None) -> int:
             "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
                         "python": platform.python_version(), "loadBefore": load_before, "loadAfter": load_after},
             "settings": {k: v for k, v in vars(args).items() if k != "json_path"},
-            "rows": rows, "raw": raw,
+            "rows": rows, "runs": runs, "raw": raw,
         }
         with open(args.json_path, "w") as handle:
             json.dump(document, handle, indent=2)
@@ -279,14 +292,48 @@ def main(argv=None) -> int:
     return 0
 
 
+def summarize(runs, repeat):
+    """One row per benchmark and environment: with several repetitions, the median of each side's value
+    and of the ratios, and the range of the ratios (`ratioRange`); a single run's rows unchanged."""
+    if repeat == 1:
+        return runs
+    groups = {}
+    for row in runs:
+        groups.setdefault((row["benchmark"], row["env"]), []).append(row)
+    summary = []
+    for (benchmark, env), group in groups.items():
+        first = group[0]
+        fmt = fmt_rate if first["unit"] == "samples/s" else fmt_seconds
+        def median_of(key):
+            values = [r[key] for r in group if r[key] is not None]
+            return statistics.median(values) if values else None
+        ours, theirs = median_of("oursValue"), median_of("theirsValue")
+        ratios = [r["ratio"] for r in group if r["ratio"] is not None]
+        summary.append({
+            "benchmark": benchmark, "env": env, "peer": first["peer"],
+            "ours": fmt(ours) if ours is not None else first["ours"],
+            "theirs": fmt(theirs) if theirs is not None else first["theirs"],
+            "oursValue": ours, "theirsValue": theirs, "unit": first["unit"],
+            "ratio": statistics.median(ratios) if ratios else None,
+            "ratioRange": [min(ratios), max(ratios)] if ratios else None,
+            "repetitions": len(group), "kernels": first["kernels"],
+        })
+    return summary
+
+
 def fmt_load(load):
     return "unknown" if load is None else "/".join(f"{x:.2f}" for x in load)
 
 
 def print_table(rows):
-    headers = ["benchmark", "env", "ours", "theirs", "ratio", "kernels"]
+    ranged = any(r.get("ratioRange") for r in rows)
+    headers = ["benchmark", "env", "ours", "theirs", "ratio"] + (["range"] if ranged else []) + ["kernels"]
+    def ratio_range(r):
+        low_high = r.get("ratioRange")
+        return [f"{low_high[0]:.2f}–{low_high[1]:.2f}×" if low_high else "—"] if ranged else []
     cells = [[r["benchmark"], r["env"], r["ours"], r["theirs"],
-              f"{r['ratio']:.2f}×" if r["ratio"] is not None else "—", r["kernels"]] for r in rows]
+              f"{r['ratio']:.2f}×" if r["ratio"] is not None else "—"] + ratio_range(r) + [r["kernels"]]
+             for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
     print(line)
