@@ -48,6 +48,25 @@ extension Conv2D {
         )
     }
 
+    /// Transforms the input tiles of the samples `samples` of `x` into the 16 streams at `v`
+    /// (`inChannels × tiles` each, `positionStride` apart): what forward multiplies with the
+    /// transformed filters and backward with the transformed output gradient.
+    private func winogradTransformInputs(
+        _ x: UnsafePointer<Float>, samples: Range<Int>, g: ConvolutionGeometry, into v: UnsafeMutablePointer<Float>,
+        tiles: Int, positionStride: Int, lines: UnsafeMutablePointer<Float>
+    ) {
+        let plane = g.inputPlane
+        let tilesPerSample = WinogradTransforms.tileCount(g.height) * WinogradTransforms.tileCount(g.width)
+        for j in 0..<samples.count {
+            let sample = x + (samples.lowerBound + j) * inChannels * plane
+            for c in 0..<inChannels {
+                WinogradTransforms.transformInput(
+                    sample + c * plane, height: g.height, width: g.width, into: v + c * tiles + j * tilesPerSample,
+                    positionStride: positionStride, lines: lines)
+            }
+        }
+    }
+
     /// Forward on the Winograd path; `y` receives every output element.
     func winogradForward(
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
@@ -70,14 +89,8 @@ extension Conv2D {
                 let inStride = Self.winogradMatrixStride(channels: inChannels, tiles: tiles)
                 let outStride = Self.winogradMatrixStride(channels: outChannels, tiles: tiles)
                 let v = scratch, m = scratch + layout.product, lines = scratch + layout.lines
-                for j in 0..<range.count {
-                    let sample = x + (range.lowerBound + j) * inChannels * plane
-                    for c in 0..<inChannels {
-                        WinogradTransforms.transformInput(
-                            sample + c * plane, height: height, width: width, into: v + c * tiles + j * tilesPerSample,
-                            positionStride: inStride, lines: lines)
-                    }
-                }
+                winogradTransformInputs(
+                    x, samples: range, g: g, into: v, tiles: tiles, positionStride: inStride, lines: lines)
                 for xi in 0..<16 {
                     BLAS.sgemm(
                         transposeA: false, transposeB: false, m: outChannels, n: tiles, k: inChannels,
@@ -141,15 +154,8 @@ extension Conv2D {
                     }
                 }
                 if dw != nil {
-                    for j in 0..<range.count {
-                        let sample = x + (range.lowerBound + j) * inChannels * plane
-                        for c in 0..<inChannels {
-                            WinogradTransforms.transformInput(
-                                sample + c * plane, height: height, width: width,
-                                into: v + c * tiles + j * tilesPerSample, positionStride: inStride,
-                                lines: lines)
-                        }
-                    }
+                    winogradTransformInputs(
+                        x, samples: range, g: g, into: v, tiles: tiles, positionStride: inStride, lines: lines)
                     let accumulator = partials + worker * filterCount
                     for xi in 0..<16 {
                         // dU[ξ] += dM[ξ] (out × tiles) · V[ξ]ᵀ (tiles × in)
