@@ -1,5 +1,5 @@
 public import DeepArcNN
-public import DeepArcTensor
+import DeepArcTensor
 import Foundation
 
 extension ModularizationResult {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Testing
 
 /// What one run of an executable produced (see ``ExecutableRunner``).
