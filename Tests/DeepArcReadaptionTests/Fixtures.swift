@@ -65,6 +65,16 @@ func trainedMLP() throws -> (model: Model, train: Dataset, test: Dataset) {
     return (model, trainSet, testSet)
 }
 
+/// The trained MLP and its re-adaption data: D = the first 128 training samples, D′ = their FGSM
+/// versions (ε = 1.5), paired by index.
+func trainedMLPWithFGSM() throws -> (model: Model, data: ReadaptionData) {
+    let (model, trainSet, _) = try trainedMLP()
+    let clean = trainSet.prefix(128)
+    let data = try ReadaptionData(
+        original: clean, new: fgsm(model, clean, epsilon: 1.5), sources: Array(0..<clean.count))
+    return (model, data)
+}
+
 /// Accuracy of `model` on `data`, counted sample by sample from the logits.
 func accuracy(of model: Model, on data: Dataset) throws -> Double {
     let predictions = try model(data.images).argmaxRows()

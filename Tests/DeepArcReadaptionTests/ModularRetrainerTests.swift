@@ -146,10 +146,7 @@ struct ModularRetrainerTests {
 
     @Test("retraining fits the new samples better than the model did")
     func retrainingHelps() throws {
-        let (model, trainSet, _) = try trainedMLP()
-        let clean = trainSet.prefix(128)
-        let data = try ReadaptionData(
-            original: clean, new: fgsm(model, clean, epsilon: 1.5), sources: Array(0..<clean.count))
+        let (model, data) = try trainedMLPWithFGSM()
         let before = try accuracy(of: model, on: data.new)
         var options = quickOptions(epochs: 15, batchSize: 32, alpha: 1, beta: 0.5)
         options.learningRate = 0.05
@@ -164,10 +161,7 @@ struct ModularRetrainerTests {
 
     @Test("a target on the training accuracy stops after the first epoch that reaches it; the epochs before are the same")
     func targetAccuracyStops() throws {
-        let (model, trainSet, _) = try trainedMLP()
-        let clean = trainSet.prefix(128)
-        let data = try ReadaptionData(
-            original: clean, new: fgsm(model, clean, epsilon: 1.5), sources: Array(0..<clean.count))
+        let (model, data) = try trainedMLPWithFGSM()
         var options = quickOptions(epochs: 12, batchSize: 32, alpha: 1, beta: 0.5)
         options.learningRate = 0.05
         options.targetMeasure = .training
@@ -198,10 +192,7 @@ struct ModularRetrainerTests {
         "a target on the evaluated accuracy compares D′ accuracy in inference mode after each epoch",
         arguments: [true, false])
     func evaluatedTargetStops(cachePrefix: Bool) throws {
-        let (model, trainSet, _) = try trainedMLP()
-        let clean = trainSet.prefix(128)
-        let data = try ReadaptionData(
-            original: clean, new: fgsm(model, clean, epsilon: 1.5), sources: Array(0..<clean.count))
+        let (model, data) = try trainedMLPWithFGSM()
         var options = quickOptions(epochs: 1, batchSize: 32, alpha: 1, beta: 0.5)
         options.learningRate = 0.05
         options.cachePrefix = cachePrefix
