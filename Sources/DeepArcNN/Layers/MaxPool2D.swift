@@ -130,8 +130,7 @@ public final class MaxPool2D: Layer {
                     let row = origin + i * width
                     for j in 0..<k {
                         let value = x[row + j]
-                        // Strictly greater keeps the first maximum; the first NaN wins and stays.
-                        if value > best || (value.isNaN && !best.isNaN) {
+                        if Self.replaces(best, with: value) {
                             best = value
                             bestIndex = row + j
                         }
@@ -142,6 +141,14 @@ public final class MaxPool2D: Layer {
                 o += 1
             }
         }
+    }
+
+    /// Whether a window's later candidate `value` replaces the maximum so far: strictly greater keeps
+    /// the first maximum; the first NaN wins and stays. (The 2×2 kernel's vector merge is this rule
+    /// lane by lane.)
+    @inline(__always)
+    private static func replaces(_ best: Float, with value: Float) -> Bool {
+        value > best || (value.isNaN && !best.isNaN)
     }
 
     /// ``maxPlane(_:geometry:into:argmax:)`` for 2×2 windows with stride 2, four outputs at a time:
@@ -188,7 +195,7 @@ public final class MaxPool2D: Layer {
                 var bestIndex = origin
                 @inline(__always) func consider(_ candidate: Int) {
                     let value = x[candidate]
-                    if value > best || (value.isNaN && !best.isNaN) {
+                    if Self.replaces(best, with: value) {
                         best = value
                         bestIndex = candidate
                     }
