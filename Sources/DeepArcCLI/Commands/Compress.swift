@@ -213,7 +213,7 @@ extension DeepArcCommand {
             return configuration
         }
 
-        /// The `--deeparc` preprocessing: intra-module unit removal with the default metric and partitioner.
+        /// The `--deeparc` preprocessing: intra-module unit removal, modularizing with ``strategies``.
         private func makePreprocessing(train: Dataset, progress: ProgressReporter) throws -> (Model) throws -> Model {
             let modularizer = try strategies.makeModularizer(registry: RegistryContext.registry)
             let images = try train.images.slice(batch: 0..<min(samples, train.count))
