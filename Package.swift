@@ -2,7 +2,7 @@
 import PackageDescription
 
 // DeepArc for Swift. Dependency direction (one way):
-// COpenBLAS ← DeepArcTensor ← DeepArcNN ← DeepArcData / DeepArcCore ← strategy targets (Plugins/)
+// COpenBLAS, CDeepArcKernels ← DeepArcTensor ← DeepArcNN ← DeepArcData / DeepArcCore ← strategy targets (Plugins/)
 //   ← DeepArc (umbrella) ← DeepArcCLI ← deeparc
 let package = Package(
     name: "DeepArc",
@@ -39,7 +39,8 @@ let package = Package(
         ),
 
         // MARK: - Engine
-        .target(name: "DeepArcTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "CDeepArcKernels"),
+        .target(name: "DeepArcTensor", dependencies: ["COpenBLAS", "CDeepArcKernels"]),
         .target(name: "DeepArcNN", dependencies: ["DeepArcTensor"]),
         .target(name: "DeepArcData", dependencies: ["DeepArcTensor", "CZlib"]),
 

@@ -44,9 +44,24 @@ public enum BLAS {
         _ a: UnsafePointer<Float>, _ lda: Int32, _ b: UnsafePointer<Float>, _ ldb: Int32,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int32
     ) {
+        if AVX512GEMM.suits(m: Int(m), n: Int(n)) {
+            AVX512GEMM.sgemm(
+                transposeA: ta, transposeB: tb, m: Int(m), n: Int(n), k: Int(k), alpha: alpha, a: a, lda: Int(lda),
+                b: b, ldb: Int(ldb), beta: beta, c: c, ldc: Int(ldc))
+        } else {
+            openBLASSGEMM(ta, tb, Int(m), Int(n), Int(k), alpha, a, Int(lda), b, Int(ldb), beta, c, Int(ldc))
+        }
+    }
+
+    /// `cblas_sgemm`, row-major: the OpenBLAS side of ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
+    static func openBLASSGEMM(
+        _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
         cblas_sgemm(
             CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-            m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     @usableFromInline
@@ -69,9 +84,36 @@ public enum BLAS {
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         guard n > 0 else { return }
+        guard k > 0 else {
+            for row in 0..<n { scale(c + row * ldc + row, rows: 1, columns: n - row, stride: ldc, by: beta) }
+            return
+        }
+        if AVX512GEMM.suits(m: n, n: n) {
+            AVX512GEMM.ssyrkUpper(
+                transpose: transpose, n: n, k: k, alpha: alpha, a: a, lda: lda, beta: beta, c: c, ldc: ldc)
+        } else {
+            cblas_ssyrk(
+                CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), alpha, a,
+                Int32(lda), beta, c, Int32(ldc))
+        }
+    }
+
+    /// Rows `rows` of the upper triangle of C ← alpha · op(A) · op(A)ᵀ + beta · C on OpenBLAS: the
+    /// diagonal block with `ssyrk`, the block right of it with `sgemm`.
+    static func openBLASSyrkRows(
+        transpose: Bool, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, beta: Float,
+        c: UnsafeMutablePointer<Float>, ldc: Int, rows: Range<Int>
+    ) {
+        let first = transpose ? a + rows.lowerBound : a + rows.lowerBound * lda
+        let block = c + rows.lowerBound * ldc + rows.lowerBound
         cblas_ssyrk(
-            CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), alpha, a,
-            Int32(lda), beta, c, Int32(ldc))
+            CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans, Int32(rows.count), Int32(k), alpha,
+            first, Int32(lda), beta, block, Int32(ldc))
+        guard rows.upperBound < n else { return }
+        let rest = transpose ? a + rows.upperBound : a + rows.upperBound * lda
+        openBLASSGEMM(
+            transpose, !transpose, rows.count, n - rows.upperBound, k, alpha, first, lda, rest, lda, beta,
+            block + rows.count, ldc)
     }
 
     /// y ← alpha · x + y over `count` elements.

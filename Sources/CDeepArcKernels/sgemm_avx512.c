@@ -1,0 +1,275 @@
+// Single-precision GEMM with AVX-512 for row-major matrices, one thread per call.
+//
+// The layout follows the five-loop blocking of Goto & van de Geijn ("Anatomy of high-performance
+// matrix multiplication", ACM TOMS 34(3), 2008) and BLIS (Van Zee & van de Geijn, ACM TOMS 41(3),
+// 2015), written for a row-major C:
+//
+//   for each block of MC rows of C                      (ic)
+//     for each block of KC along k                      (pc)  pack op(A)[ic.., pc..] in MR-row panels
+//       for each block of NC columns of C               (jc)  pack op(B)[pc.., jc..] in NR-column panels
+//         for each MR-row panel of the packed A         (ir)  -- kept in L1
+//           for each NR-column panel of the packed B    (jr)  -- streamed from L2
+//             the MR × NR micro-kernel: kc rank-1 updates of 2·MR accumulators (24 of the 32 ZMMs)
+//
+// Every element of C is summed in the same order (k ascending inside a KC block, blocks in order),
+// so results do not depend on m, n or how callers split C between threads.
+
+#include "DeepArcKernels.h"
+
+#include <cpuid.h>
+#include <immintrin.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    MR = 12,    // rows of a micro-tile: 12 broadcasts per k step
+    NR = 32,    // columns of a micro-tile: two ZMM vectors
+    KC = 384,   // depth of a block: an A panel is MR·KC·4 = 18 KiB (L1)
+    NC = 320,   // columns of a packed B block: KC·NC·4 = 480 KiB (L2)
+    MC = 1536,  // rows of a packed A block: MC·KC·4 = 2.25 MiB (L3)
+};
+
+// MARK: - CPU support
+
+bool deeparc_avx512_available(void) {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    if (!(ecx & bit_OSXSAVE)) return false;
+    // XCR0: SSE (1), AVX (2), opmask (5), ZMM0–15 upper halves (6), ZMM16–31 (7) enabled by the OS.
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    if ((lo & 0xE6u) != 0xE6u) return false;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+    return (ebx & bit_AVX512F) != 0;
+}
+
+long deeparc_sgemm_avx512_tile_rows(void) { return MR; }
+long deeparc_sgemm_avx512_tile_columns(void) { return NR; }
+
+// MARK: - Per-thread packing buffers
+
+// Allocated once per thread at their largest size and kept: no allocation per call.
+static _Thread_local float *packed_a_buffer;
+static _Thread_local float *packed_b_buffer;
+
+static bool reserve_buffers(void) {
+    if (packed_a_buffer && packed_b_buffer) return true;
+    if (!packed_a_buffer) packed_a_buffer = aligned_alloc(64, sizeof(float) * (size_t)(MC + MR) * KC);
+    if (!packed_b_buffer) packed_b_buffer = aligned_alloc(64, sizeof(float) * (size_t)(NC + NR) * KC);
+    return packed_a_buffer && packed_b_buffer;
+}
+
+static inline long min_long(long x, long y) { return x < y ? x : y; }
+
+static inline __mmask16 lane_mask(long count) {
+    if (count >= 16) return (__mmask16)0xFFFF;
+    if (count <= 0) return 0;
+    return (__mmask16)((1u << count) - 1u);
+}
+
+// MARK: - Packing
+
+// Packs op(A)[0..<mc][0..<kc] into MR-row panels: panel p holds, for each kk, the MR values
+// op(A)[p·MR + i][kk] contiguously (zero past mc). op(A)[i][kk] = transposed ? a[kk·lda + i] : a[i·lda + kk].
+__attribute__((target("avx512f")))
+static void pack_a(bool transposed, long mc, long kc, const float *a, long lda, float *packed) {
+    for (long i0 = 0; i0 < mc; i0 += MR) {
+        long rows = min_long(MR, mc - i0);
+        float *panel = packed + i0 * kc;
+        if (transposed) {
+            __mmask16 load = lane_mask(rows);
+            const float *source = a + i0;
+            for (long kk = 0; kk < kc; ++kk) {
+                __m512 v = _mm512_maskz_loadu_ps(load, source + kk * lda);
+                _mm512_mask_storeu_ps(panel + kk * MR, (__mmask16)0x0FFF, v);
+            }
+        } else {
+            for (long i = 0; i < rows; ++i) {
+                const float *source = a + (i0 + i) * lda;
+                float *destination = panel + i;
+                for (long kk = 0; kk < kc; ++kk) destination[kk * MR] = source[kk];
+            }
+            for (long i = rows; i < MR; ++i) {
+                float *destination = panel + i;
+                for (long kk = 0; kk < kc; ++kk) destination[kk * MR] = 0;
+            }
+        }
+    }
+}
+
+// Packs op(B)[0..<kc][0..<nc] into NR-column panels: panel p holds, for each kk, the NR values
+// op(B)[kk][p·NR + j] contiguously (zero past nc). op(B)[kk][j] = transposed ? b[j·ldb + kk] : b[kk·ldb + j].
+__attribute__((target("avx512f")))
+static void pack_b(bool transposed, long kc, long nc, const float *b, long ldb, float *packed) {
+    for (long j0 = 0; j0 < nc; j0 += NR) {
+        long columns = min_long(NR, nc - j0);
+        float *panel = packed + j0 * kc;
+        if (!transposed) {
+            __mmask16 low = lane_mask(columns), high = lane_mask(columns - 16);
+            const float *source = b + j0;
+            for (long kk = 0; kk < kc; ++kk) {
+                const float *row = source + kk * ldb;
+                _mm512_store_ps(panel + kk * NR, _mm512_maskz_loadu_ps(low, row));
+                _mm512_store_ps(panel + kk * NR + 16, _mm512_maskz_loadu_ps(high, row + 16));
+            }
+        } else if (columns == NR) {
+            // 16 × 16 transposes would be faster still; a gather of one row of 16 per step keeps
+            // the reads sequential per source row and the writes whole vectors.
+            for (long kk = 0; kk < kc; ++kk) {
+                float *destination = panel + kk * NR;
+                for (long j = 0; j < NR; ++j) destination[j] = b[(j0 + j) * ldb + kk];
+            }
+        } else {
+            for (long kk = 0; kk < kc; ++kk) {
+                float *destination = panel + kk * NR;
+                for (long j = 0; j < columns; ++j) destination[j] = b[(j0 + j) * ldb + kk];
+                for (long j = columns; j < NR; ++j) destination[j] = 0;
+            }
+        }
+    }
+}
+
+// MARK: - Micro-kernel
+
+#define DEEPARC_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+
+// c[0..<rows][0..<columns] ← alpha · Σ_kk packed_a[kk][i] · packed_b[kk][j] + beta · c (c not read
+// when beta = 0).
+__attribute__((target("avx512f")))
+static void micro_kernel(
+    long kc, const float *restrict packed_a, const float *restrict packed_b, float *restrict c, long ldc,
+    float alpha, float beta, long rows, long columns) {
+#define DEEPARC_DECLARE(i) __m512 acc##i##_0 = _mm512_setzero_ps(), acc##i##_1 = _mm512_setzero_ps();
+    DEEPARC_ROWS(DEEPARC_DECLARE)
+#undef DEEPARC_DECLARE
+#pragma clang loop unroll_count(4)
+    for (long kk = 0; kk < kc; ++kk) {
+        __m512 b0 = _mm512_load_ps(packed_b);
+        __m512 b1 = _mm512_load_ps(packed_b + 16);
+#define DEEPARC_UPDATE(i)                                    \
+    {                                                        \
+        __m512 a##i = _mm512_set1_ps(packed_a[i]);           \
+        acc##i##_0 = _mm512_fmadd_ps(a##i, b0, acc##i##_0);  \
+        acc##i##_1 = _mm512_fmadd_ps(a##i, b1, acc##i##_1);  \
+    }
+        DEEPARC_ROWS(DEEPARC_UPDATE)
+#undef DEEPARC_UPDATE
+        packed_a += MR;
+        packed_b += NR;
+    }
+    __mmask16 low = lane_mask(columns), high = lane_mask(columns - 16);
+    __m512 scale = _mm512_set1_ps(alpha);
+    if (beta == 0) {
+#define DEEPARC_STORE(i)                                                              \
+    if (i < rows) {                                                                   \
+        float *row = c + (long)(i) * ldc;                                             \
+        _mm512_mask_storeu_ps(row, low, _mm512_mul_ps(scale, acc##i##_0));            \
+        _mm512_mask_storeu_ps(row + 16, high, _mm512_mul_ps(scale, acc##i##_1));      \
+    }
+        DEEPARC_ROWS(DEEPARC_STORE)
+#undef DEEPARC_STORE
+    } else {
+        __m512 keep = _mm512_set1_ps(beta);
+#define DEEPARC_UPDATE_STORE(i)                                                                    \
+    if (i < rows) {                                                                                \
+        float *row = c + (long)(i) * ldc;                                                          \
+        __m512 r0 = _mm512_fmadd_ps(keep, _mm512_maskz_loadu_ps(low, row), _mm512_mul_ps(scale, acc##i##_0)); \
+        __m512 r1 = _mm512_fmadd_ps(keep, _mm512_maskz_loadu_ps(high, row + 16), _mm512_mul_ps(scale, acc##i##_1)); \
+        _mm512_mask_storeu_ps(row, low, r0);                                                       \
+        _mm512_mask_storeu_ps(row + 16, high, r1);                                                 \
+    }
+        DEEPARC_ROWS(DEEPARC_UPDATE_STORE)
+#undef DEEPARC_UPDATE_STORE
+    }
+}
+
+// A micro-tile that straddles the diagonal of an upper-triangle product: computed in full into a
+// scratch tile, then written only where column ≥ row, with the same arithmetic as the kernel's store.
+__attribute__((target("avx512f")))
+static void diagonal_tile(
+    long kc, const float *packed_a, const float *packed_b, float *c, long ldc, float alpha, float beta,
+    long rows, long columns, long first_row, long first_column) {
+    _Alignas(64) float tile[MR * NR];
+    micro_kernel(kc, packed_a, packed_b, tile, NR, 1, 0, MR, NR);
+    for (long i = 0; i < rows; ++i) {
+        long start = first_row + i - first_column;
+        if (start < 0) start = 0;
+        float *row = c + i * ldc;
+        for (long j = start; j < columns; ++j) {
+            float product = alpha * tile[i * NR + j];
+            row[j] = beta == 0 ? product : __builtin_fmaf(beta, row[j], product);
+        }
+    }
+}
+
+// MARK: - Driver
+
+// C[0..<m][0..<n] ← alpha · op(A) · op(B) + beta · C. With `upper`, only elements whose column
+// (j) is at least their row's global index (row_offset + i) are computed and written.
+__attribute__((target("avx512f")))
+static bool drive(
+    bool transpose_a, bool transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
+    const float *b, long ldb, float beta, float *c, long ldc, bool upper, long row_offset) {
+    if (!reserve_buffers()) return false;
+    float *packed_a = packed_a_buffer, *packed_b = packed_b_buffer;
+    for (long ic = 0; ic < m; ic += MC) {
+        long mc = min_long(MC, m - ic);
+        long first_row = row_offset + ic;
+        for (long pc = 0; pc < k; pc += KC) {
+            long kc = min_long(KC, k - pc);
+            float block_beta = pc == 0 ? beta : 1;
+            bool a_packed = false;
+            for (long jc = 0; jc < n; jc += NC) {
+                long nc = min_long(NC, n - jc);
+                // Upper triangle: nothing to do when every column lies left of the first row.
+                if (upper && jc + nc - 1 < first_row) continue;
+                if (!a_packed) {
+                    pack_a(transpose_a, mc, kc, transpose_a ? a + pc * lda + ic : a + ic * lda + pc, lda, packed_a);
+                    a_packed = true;
+                }
+                pack_b(transpose_b, kc, nc, transpose_b ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, packed_b);
+                for (long ir = 0; ir < mc; ir += MR) {
+                    long rows = min_long(MR, mc - ir);
+                    const float *panel_a = packed_a + ir * kc;
+                    long row = first_row + ir;
+                    for (long jr = 0; jr < nc; jr += NR) {
+                        long columns = min_long(NR, nc - jr);
+                        long column = jc + jr;
+                        float *tile = c + (ic + ir) * ldc + column;
+                        const float *panel_b = packed_b + jr * kc;
+                        if (upper) {
+                            if (column + columns - 1 < row) continue;
+                            if (column < row + rows - 1) {
+                                diagonal_tile(
+                                    kc, panel_a, panel_b, tile, ldc, alpha, block_beta, rows, columns, row, column);
+                                continue;
+                            }
+                        }
+                        micro_kernel(kc, panel_a, panel_b, tile, ldc, alpha, block_beta, rows, columns);
+                    }
+                }
+            }
+        }
+    }
+    return true;
+}
+
+bool deeparc_sgemm_avx512(
+    bool transpose_a, bool transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
+    const float *b, long ldb, float beta, float *c, long ldc) {
+    if (m <= 0 || n <= 0 || k <= 0) return false;
+    return drive(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false, 0);
+}
+
+bool deeparc_ssyrk_upper_avx512(
+    bool transpose, long n, long k, float alpha, const float *a, long lda, float beta, float *c, long ldc,
+    long row_begin, long row_end) {
+    if (n <= 0 || k <= 0 || row_begin < 0 || row_end > n || row_begin >= row_end) return false;
+    // op(A) rows [row_begin, row_end) times op(A)ᵀ: op(B)[kk][j] = op(A)[j][kk].
+    const float *rows = transpose ? a + row_begin : a + row_begin * lda;
+    return drive(
+        transpose, !transpose, row_end - row_begin, n, k, alpha, rows, lda, a, lda, beta, c + row_begin * ldc, ldc,
+        true, row_begin);
+}
