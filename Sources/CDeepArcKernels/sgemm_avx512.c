@@ -12,9 +12,12 @@
 //             the MR × NR micro-kernel: kc rank-1 updates of 2·MR accumulators (24 of the 32 ZMMs)
 //
 // Every element of C is summed in the same order (k ascending inside a KC block, blocks in order),
-// so results do not depend on m, n or how callers split C between threads.
+// so results do not depend on m, n or how C is split between threads. A call splits C by columns
+// (by rows when C is tall; by rows of equal triangle area for the upper-triangle product) between
+// the calling thread and the persistent workers of worker_pool.c.
 
 #include "DeepArcKernels.h"
+#include "DeepArcWorkerPool.h"
 
 #include <cpuid.h>
 #include <immintrin.h>
@@ -256,20 +259,114 @@ static bool drive(
     return true;
 }
 
-bool deeparc_sgemm_avx512(
+// MARK: - Emergency path
+
+// The product without packing, for a thread whose packing buffers cannot be allocated (out of
+// memory): slow, but it keeps the results and the never-fails contract.
+static void unpacked_product(
     bool transpose_a, bool transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
-    const float *b, long ldb, float beta, float *c, long ldc) {
-    if (m <= 0 || n <= 0 || k <= 0) return false;
-    return drive(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false, 0);
+    const float *b, long ldb, float beta, float *c, long ldc, bool upper, long row_offset) {
+    for (long i = 0; i < m; ++i) {
+        long first = upper ? row_offset + i : 0;
+        for (long j = first < 0 ? 0 : first; j < n; ++j) {
+            float sum = 0;
+            for (long kk = 0; kk < k; ++kk) {
+                float x = transpose_a ? a[kk * lda + i] : a[i * lda + kk];
+                float y = transpose_b ? b[j * ldb + kk] : b[kk * ldb + j];
+                sum = __builtin_fmaf(x, y, sum);
+            }
+            float product = alpha * sum;
+            c[i * ldc + j] = beta == 0 ? product : __builtin_fmaf(beta, c[i * ldc + j], product);
+        }
+    }
 }
 
-bool deeparc_ssyrk_upper_avx512(
+static void product(
+    bool transpose_a, bool transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
+    const float *b, long ldb, float beta, float *c, long ldc, bool upper, long row_offset) {
+    if (!drive(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, upper, row_offset))
+        unpacked_product(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, upper, row_offset);
+}
+
+// MARK: - Splitting between threads
+
+enum { MAX_PARTS = 64, PARALLEL_MULTIPLY_ADDS = 1 << 21 };
+
+typedef struct {
+    bool transpose_a, transpose_b, upper, by_columns;
+    long m, n, k, lda, ldb, ldc;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+    long bounds[MAX_PARTS + 1];
+} split_product;
+
+static void run_part(void *context, long part) {
+    const split_product *job = context;
+    long begin = job->bounds[part], end = job->bounds[part + 1];
+    if (begin >= end) return;
+    if (job->upper) {
+        // Rows [begin, end) of op(A) · op(A)ᵀ's upper triangle: op(B)[kk][j] = op(A)[j][kk].
+        const float *rows = job->transpose_a ? job->a + begin : job->a + begin * job->lda;
+        product(
+            job->transpose_a, job->transpose_b, end - begin, job->n, job->k, job->alpha, rows, job->lda, job->b,
+            job->ldb, job->beta, job->c + begin * job->ldc, job->ldc, true, begin);
+    } else if (job->by_columns) {
+        const float *columns = job->transpose_b ? job->b + begin * job->ldb : job->b + begin;
+        product(
+            job->transpose_a, job->transpose_b, job->m, end - begin, job->k, job->alpha, job->a, job->lda, columns,
+            job->ldb, job->beta, job->c + begin, job->ldc, false, 0);
+    } else {
+        const float *rows = job->transpose_a ? job->a + begin : job->a + begin * job->lda;
+        product(
+            job->transpose_a, job->transpose_b, end - begin, job->n, job->k, job->alpha, rows, job->lda, job->b,
+            job->ldb, job->beta, job->c + begin * job->ldc, job->ldc, false, 0);
+    }
+}
+
+static long part_count(long threads, double multiply_adds, long rows, long columns) {
+    if (threads <= 1 || multiply_adds < PARALLEL_MULTIPLY_ADDS) return 1;
+    long blocks = (rows + MR - 1) / MR;
+    long column_blocks = (columns + NR - 1) / NR;
+    if (column_blocks > blocks) blocks = column_blocks;
+    long parts = threads < blocks ? threads : blocks;
+    return parts > MAX_PARTS ? MAX_PARTS : parts;
+}
+
+void deeparc_sgemm_avx512(
+    bool transpose_a, bool transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
+    const float *b, long ldb, float beta, float *c, long ldc, long threads) {
+    if (m <= 0 || n <= 0 || k <= 0) return;
+    split_product job = {
+        .transpose_a = transpose_a, .transpose_b = transpose_b, .upper = false, .by_columns = n >= m,
+        .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta,
+        .a = a, .b = b, .c = c};
+    long parts = part_count(threads, (double)m * n * k, m, n);
+    long length = job.by_columns ? n : m, granularity = job.by_columns ? NR : MR;
+    long units = (length + granularity - 1) / granularity;
+    for (long part = 0; part <= parts; ++part) {
+        long bound = units * part / parts * granularity;
+        job.bounds[part] = bound < length ? bound : length;
+    }
+    deeparc_run_parts(parts, run_part, &job);
+}
+
+void deeparc_ssyrk_upper_avx512(
     bool transpose, long n, long k, float alpha, const float *a, long lda, float beta, float *c, long ldc,
-    long row_begin, long row_end) {
-    if (n <= 0 || k <= 0 || row_begin < 0 || row_end > n || row_begin >= row_end) return false;
-    // op(A) rows [row_begin, row_end) times op(A)ᵀ: op(B)[kk][j] = op(A)[j][kk].
-    const float *rows = transpose ? a + row_begin : a + row_begin * lda;
-    return drive(
-        transpose, !transpose, row_end - row_begin, n, k, alpha, rows, lda, a, lda, beta, c + row_begin * ldc, ldc,
-        true, row_begin);
+    long threads) {
+    if (n <= 0 || k <= 0) return;
+    split_product job = {
+        .transpose_a = transpose, .transpose_b = !transpose, .upper = true, .m = n, .n = n, .k = k,
+        .lda = lda, .ldb = lda, .ldc = ldc, .alpha = alpha, .beta = beta, .a = a, .b = a, .c = c};
+    long parts = part_count(threads, (double)n * n * k / 2, n, n);
+    // Rows [0, r) hold the fraction 1 − (1 − r/n)² of the triangle: equal shares per part.
+    job.bounds[0] = 0;
+    for (long part = 1; part < parts; ++part) {
+        double fraction = 1 - __builtin_sqrt(1 - (double)part / (double)parts);
+        long row = (long)(fraction * (double)n / MR + 0.5) * MR;
+        if (row < job.bounds[part - 1]) row = job.bounds[part - 1];
+        job.bounds[part] = row < n ? row : n;
+    }
+    job.bounds[parts] = n;
+    deeparc_run_parts(parts, run_part, &job);
 }

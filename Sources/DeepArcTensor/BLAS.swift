@@ -44,6 +44,7 @@ public enum BLAS {
         _ a: UnsafePointer<Float>, _ lda: Int32, _ b: UnsafePointer<Float>, _ ldb: Int32,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int32
     ) {
+        _ = threadCount  // the first product applies the thread settings
         if AVX512GEMM.suits(m: Int(m), n: Int(n)) {
             AVX512GEMM.sgemm(
                 transposeA: ta, transposeB: tb, m: Int(m), n: Int(n), k: Int(k), alpha: alpha, a: a, lda: Int(lda),
@@ -88,6 +89,7 @@ public enum BLAS {
             for row in 0..<n { scale(c + row * ldc + row, rows: 1, columns: n - row, stride: ldc, by: beta) }
             return
         }
+        _ = threadCount
         if AVX512GEMM.suits(m: n, n: n) {
             AVX512GEMM.ssyrkUpper(
                 transpose: transpose, n: n, k: k, alpha: alpha, a: a, lda: lda, beta: beta, c: c, ldc: ldc)
@@ -98,39 +100,24 @@ public enum BLAS {
         }
     }
 
-    /// Rows `rows` of the upper triangle of C ← alpha · op(A) · op(A)ᵀ + beta · C on OpenBLAS: the
-    /// diagonal block with `ssyrk`, the block right of it with `sgemm`.
-    static func openBLASSyrkRows(
-        transpose: Bool, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, beta: Float,
-        c: UnsafeMutablePointer<Float>, ldc: Int, rows: Range<Int>
-    ) {
-        let first = transpose ? a + rows.lowerBound : a + rows.lowerBound * lda
-        let block = c + rows.lowerBound * ldc + rows.lowerBound
-        cblas_ssyrk(
-            CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans, Int32(rows.count), Int32(k), alpha,
-            first, Int32(lda), beta, block, Int32(ldc))
-        guard rows.upperBound < n else { return }
-        let rest = transpose ? a + rows.upperBound : a + rows.upperBound * lda
-        openBLASSGEMM(
-            transpose, !transpose, rows.count, n - rows.upperBound, k, alpha, first, lda, rest, lda, beta,
-            block + rows.count, ldc)
-    }
-
     /// y ← alpha · x + y over `count` elements.
     public static func saxpy(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         guard count > 0 else { return }
+        _ = threadCount
         cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
     }
 
     /// x ← alpha · x over `count` elements.
     public static func sscal(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>) {
         guard count > 0 else { return }
+        _ = threadCount
         cblas_sscal(Int32(count), alpha, x, 1)
     }
 
     /// The dot product of two vectors of `count` elements.
     public static func sdot(count: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>) -> Float {
         guard count > 0 else { return 0 }
+        _ = threadCount
         return cblas_sdot(Int32(count), x, 1, y, 1)
     }
 
@@ -148,43 +135,79 @@ public enum BLAS {
             }
             return
         }
+        _ = threadCount
         cblas_dgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// Sets how many threads OpenBLAS uses (at least 1). Results are bitwise reproducible only
-    /// for a fixed thread count.
+    /// Sets how many threads BLAS products use (at least 1). Results are bitwise reproducible only
+    /// for a fixed thread count (with the AVX-512 GEMM, see ``GEMMKernel``, for any thread count).
+    ///
+    /// While the engine's AVX-512 GEMM is in use, OpenBLAS itself runs on one thread and the GEMM
+    /// splits its products over `count` threads: OpenBLAS's idle workers spin for milliseconds after
+    /// each parallel call and would take the cores the GEMM's threads need.
     public static func setThreadCount(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
+        threadState.withLock { state in
+            state.requested = max(1, count)
+            applyThreadCount(state)
+        }
     }
 
-    /// Nesting depth and saved thread count of ``withSingleThreadedCalls(_:)``.
-    private static let singleThreadedState = Mutex<(depth: Int, saved: Int)>((0, 1))
+    /// The requested thread count and the nesting depth of ``withSingleThreadedCalls(_:)``.
+    private static let threadState = Mutex<(depth: Int, requested: Int)>((0, initialThreadCount))
 
-    /// Runs `body` with OpenBLAS limited to one thread, so that `body` may call BLAS from several
+    /// OpenBLAS's thread count when this type is first used (its default, or `OPENBLAS_NUM_THREADS`).
+    private static let initialThreadCount: Int = {
+        let count = max(1, Int(openblas_get_num_threads()))
+        if AVX512GEMM.isActive { openblas_set_num_threads(1) }
+        return count
+    }()
+
+    /// The thread count products may use now: 1 inside ``withSingleThreadedCalls(_:)``.
+    private static let effectiveThreads = Atomic<Int>(initialThreadCount)
+
+    /// The count last given to ``setThreadCount(_:)`` (initially OpenBLAS's default).
+    private static let requestedThreads = Atomic<Int>(initialThreadCount)
+
+    /// The thread count last set with ``setThreadCount(_:)``, also inside
+    /// ``withSingleThreadedCalls(_:)``: what ``ParallelLoop`` uses.
+    public static var requestedThreadCount: Int { requestedThreads.load(ordering: .relaxed) }
+
+    /// Makes OpenBLAS's and the AVX-512 GEMM's thread counts follow `state`.
+    private static func applyThreadCount(_ state: (depth: Int, requested: Int)) {
+        requestedThreads.store(state.requested, ordering: .relaxed)
+        let effective = state.depth > 0 ? 1 : state.requested
+        effectiveThreads.store(effective, ordering: .relaxed)
+        let openBLAS = AVX512GEMM.isActive ? 1 : effective
+        if Int(openblas_get_num_threads()) != openBLAS { openblas_set_num_threads(Int32(openBLAS)) }
+    }
+
+    /// Re-applies the thread counts after the GEMM choice changed.
+    static func refreshThreadCount() {
+        threadState.withLock { applyThreadCount($0) }
+    }
+
+    /// Runs `body` with BLAS limited to one thread, so that `body` may call BLAS from several
     /// threads at once (each call then runs on its caller's thread) without oversubscribing the
     /// cores. Nested and concurrent uses share one limit: the thread count in force before the
     /// first one began is restored when the last one ends.
     public static func withSingleThreadedCalls<R, E: Swift.Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        singleThreadedState.withLock { state in
-            if state.depth == 0 {
-                state.saved = Int(openblas_get_num_threads())
-                if state.saved != 1 { openblas_set_num_threads(1) }
-            }
+        threadState.withLock { state in
             state.depth += 1
+            if state.depth == 1 { applyThreadCount(state) }
         }
         defer {
-            singleThreadedState.withLock { state in
+            threadState.withLock { state in
                 state.depth -= 1
-                if state.depth == 0, state.saved != 1 { openblas_set_num_threads(Int32(state.saved)) }
+                if state.depth == 0 { applyThreadCount(state) }
             }
         }
         return try body()
     }
 
-    /// How many threads OpenBLAS currently uses.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// How many threads BLAS products use now (1 inside ``withSingleThreadedCalls(_:)``).
+    public static var threadCount: Int { effectiveThreads.load(ordering: .relaxed) }
 
     /// The name of the CPU kernel OpenBLAS chose (for example `Haswell` or `SkylakeX`).
     public static var coreName: String {

@@ -360,12 +360,8 @@ private struct ChannelLayout {
     /// Calls `body` once per channel, on several threads when the tensor is large enough to pay.
     func forEachChannel(_ body: (Int) -> Void) {
         if channels > 1, batch * channels * spatial >= 1 << 16 {
-            withoutActuallyEscaping(body) { body in
-                // Safe: every iteration reads shared inputs and writes only its own channel's
-                // elements, and concurrentPerform returns after all iterations finish.
-                nonisolated(unsafe) let work = body
-                DispatchQueue.concurrentPerform(iterations: channels) { work($0) }
-            }
+            // Every iteration reads shared inputs and writes only its own channel's elements.
+            ParallelLoop.forEach(iterations: channels, body)
         } else {
             for channel in 0..<channels { body(channel) }
         }

@@ -1,4 +1,4 @@
-import Dispatch
+import DeepArcTensor
 
 /// Raw-pointer kernels behind ``Conv2D`` and the pooling layers: im2col, col2im, the transposes
 /// between the GEMM layout `[channels, samples·positions]` and NCHW, and a parallel loop.
@@ -14,20 +14,8 @@ enum ConvolutionKernels {
         if iterations == 1 || iterations * workPerIteration < 16_384 {
             for index in 0..<iterations { body(index) }
         } else {
-            withoutActuallyEscaping(body) { escapable in
-                let box = ParallelBody(body: escapable)
-                DispatchQueue.concurrentPerform(iterations: iterations) { index in box.body(index) }
-            }
+            ParallelLoop.forEach(iterations: iterations, body)
         }
-    }
-
-    /// Carries a loop body into `concurrentPerform`.
-    ///
-    /// `@unchecked Sendable`: the body is only called while ``parallelFor(iterations:workPerIteration:_:)``
-    /// waits for `concurrentPerform` to return, and callers promise that iterations touch disjoint
-    /// memory (each one writes its own sample, plane or channel).
-    private struct ParallelBody: @unchecked Sendable {
-        let body: (Int) -> Void
     }
 
     // MARK: - im2col / col2im
