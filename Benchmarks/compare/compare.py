@@ -225,7 +225,7 @@ def main(argv=None) -> int:
                     "theirs": fmt_rate(theirs_rate) if ok_theirs else f"skipped: {theirs_error}",
                     "oursValue": ours_rate, "theirsValue": theirs_rate, "unit": "samples/s",
                     "ratio": ours_rate / theirs_rate if ours_rate and theirs_rate else None,
-                    "kernels": f"ours {ok_ours.get('blasCore', '?') if ok_ours else '—'} | "
+                    "kernels": f"ours {ok_ours.get('gemmKernel', ok_ours.get('blasCore', '?')) if ok_ours else '—'} | "
                                f"torch {ok_theirs.get('kernel', '?') if ok_theirs else '—'}",
                 })
             else:
@@ -261,7 +261,7 @@ def main(argv=None) -> int:
                                   f"skipped: {theirs_error or 'not measured'}",
                         "oursValue": ours_seconds, "theirsValue": theirs_seconds, "unit": "s",
                         "ratio": theirs_seconds / ours_seconds if ours_seconds and theirs_seconds else None,
-                        "kernels": f"ours {ok_ours.get('blasCore', '?') if ok_ours else '—'} | "
+                        "kernels": f"ours {ok_ours.get('gemmKernel', ok_ours.get('blasCore', '?')) if ok_ours else '—'} | "
                                    f"numpy {ok_theirs.get('blasCore', '?') if ok_theirs else '—'}",
                     })
             for row in rows[first_row:]:

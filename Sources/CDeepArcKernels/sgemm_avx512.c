@@ -74,6 +74,14 @@ static inline __mmask16 lane_mask(long count) {
 
 // MARK: - Packing
 
+// Gathers address 16 rows with 32-bit offsets: row strides up to this keep 15 · stride in range.
+static const long GATHER_STRIDE_LIMIT = 0x7FFFFFFF / 16;
+
+__attribute__((target("avx512f")))
+static inline __m512i lane_indices(void) {
+    return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
 // Packs op(A)[0..<mc][0..<kc] into MR-row panels: panel p holds, for each kk, the MR values
 // op(A)[p·MR + i][kk] contiguously (zero past mc). op(A)[i][kk] = transposed ? a[kk·lda + i] : a[i·lda + kk].
 __attribute__((target("avx512f")))
@@ -86,6 +94,15 @@ static void pack_a(bool transposed, long mc, long kc, const float *a, long lda, 
             const float *source = a + i0;
             for (long kk = 0; kk < kc; ++kk) {
                 __m512 v = _mm512_maskz_loadu_ps(load, source + kk * lda);
+                _mm512_mask_storeu_ps(panel + kk * MR, (__mmask16)0x0FFF, v);
+            }
+        } else if (lda <= GATHER_STRIDE_LIMIT) {
+            // One gather per kk: the column kk of the panel's rows.
+            __mmask16 load = lane_mask(rows);
+            __m512i offsets = _mm512_mullo_epi32(lane_indices(), _mm512_set1_epi32((int)lda));
+            const float *source = a + i0 * lda;
+            for (long kk = 0; kk < kc; ++kk) {
+                __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), load, offsets, source + kk, 4);
                 _mm512_mask_storeu_ps(panel + kk * MR, (__mmask16)0x0FFF, v);
             }
         } else {
@@ -117,9 +134,20 @@ static void pack_b(bool transposed, long kc, long nc, const float *b, long ldb, 
                 _mm512_store_ps(panel + kk * NR, _mm512_maskz_loadu_ps(low, row));
                 _mm512_store_ps(panel + kk * NR + 16, _mm512_maskz_loadu_ps(high, row + 16));
             }
+        } else if (ldb <= GATHER_STRIDE_LIMIT) {
+            // Two gathers per kk: the row kk of op(B) across the panel's 32 columns (masked past nc).
+            __mmask16 low = lane_mask(columns), high = lane_mask(columns - 16);
+            __m512i offsets = _mm512_mullo_epi32(lane_indices(), _mm512_set1_epi32((int)ldb));
+            const float *first = b + j0 * ldb, *second = b + (j0 + 16) * ldb;
+            for (long kk = 0; kk < kc; ++kk) {
+                _mm512_store_ps(
+                    panel + kk * NR, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), low, offsets, first + kk, 4));
+                _mm512_store_ps(
+                    panel + kk * NR + 16,
+                    high ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), high, offsets, second + kk, 4)
+                         : _mm512_setzero_ps());
+            }
         } else if (columns == NR) {
-            // 16 × 16 transposes would be faster still; a gather of one row of 16 per step keeps
-            // the reads sequential per source row and the writes whole vectors.
             for (long kk = 0; kk < kc; ++kk) {
                 float *destination = panel + kk * NR;
                 for (long j = 0; j < NR; ++j) destination[j] = b[(j0 + j) * ldb + kk];

@@ -1,3 +1,4 @@
+import DeepArc
 import DeepArcTestKit
 import Foundation
 import Testing
@@ -29,6 +30,26 @@ struct TrainAndRunTests {
         #expect(evaluation["accuracy"] as? Double == accuracy)
         #expect(evaluation["samples"] as? Int == 150)
         #expect(evaluation["loss"] is Double)
+    }
+
+    @Test func gemmOptionChoosesTheMatrixProductKernelAndRejectsUnknownNames() throws {
+        try #require(CLI.executable != nil, "the deeparc executable was not built")
+        let base = ["benchmark", "train", "--arch", "mlp", "--batch-size", "16", "--steps", "2", "--warmup", "0"]
+        func kernel(_ choice: String) throws -> String? {
+            let result = try CLI.run(base + ["--gemm", choice, "--format", "json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try result.jsonObject()["gemmKernel"] as? String
+        }
+        #expect(try kernel("openblas")?.hasPrefix("OpenBLAS ") == true)
+        let forced = try kernel("avx512")
+        #expect(GEMMKernel.avx512Available ? forced == "DeepArc AVX-512" : forced?.hasPrefix("OpenBLAS ") == true)
+        // A usage error, reported by the argument parser like --threads 0: exit 64 with the usage.
+        let bad = try CLI.run(base + ["--gemm", "mkl"])
+        #expect(bad.status == 64)
+        #expect(bad.stdout.isEmpty)
+        for fragment in ["--gemm must be one of automatic, avx512, openblas", "'mkl'"] {
+            #expect(bad.stderr.contains(fragment), "\(bad.stderr)")
+        }
     }
 
     @Test func trainRejectsBadInputWithoutWritingAFile() throws {

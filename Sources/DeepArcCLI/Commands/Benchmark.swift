@@ -67,13 +67,15 @@ struct ModelBenchmarkResult: Codable {
     var sgemmShare: Double
     var sgemmGFLOPS: Double
     var blasCore: String
+    /// What ran the matrix products: `DeepArc AVX-512` or `OpenBLAS <core>` (see ``GEMMKernel``).
+    var gemmKernel: String
     var threads: Int
 
     var text: String {
         String(
             format: "%@ %@ batch %d: %.1f samples/s (%.2f ms/step), %.0f%% of the time in sgemm at %.0f GFLOP/s [%@, %d threads]",
             benchmark, architecture, batchSize, samplesPerSecond, secondsPerStep * 1000, sgemmShare * 100, sgemmGFLOPS,
-            blasCore, threads)
+            gemmKernel, threads)
     }
 
     static func measure(
@@ -93,7 +95,7 @@ struct ModelBenchmarkResult: Codable {
             samplesPerSecond: Double(options.batchSize * options.steps) / seconds,
             secondsPerStep: seconds / Double(options.steps), sgemmShare: blas.seconds / seconds,
             sgemmGFLOPS: blas.seconds > 0 ? 2 * Double(blas.multiplyAdds) / blas.seconds / 1e9 : 0,
-            blasCore: BLAS.coreName, threads: BLAS.threadCount)
+            blasCore: BLAS.coreName, gemmKernel: GEMMKernel.inUse, threads: BLAS.threadCount)
     }
 
     func report(_ format: OutputFormat) throws {

@@ -39,6 +39,7 @@ extension DeepArcCommand.Benchmark {
             var gflops: Double
             var ratioToGrams: Double
             var blasCore: String
+            var gemmKernel: String
             var threads: Int
         }
 
@@ -64,7 +65,7 @@ extension DeepArcCommand.Benchmark {
             let result = Result(
                 metric: metric, layers: layers, samples: samples, features: features, seconds: seconds,
                 gramSeconds: gramSeconds, gflops: gramFlops / gramSeconds / 1e9, ratioToGrams: seconds / gramSeconds,
-                blasCore: BLAS.coreName, threads: BLAS.threadCount)
+                blasCore: BLAS.coreName, gemmKernel: GEMMKernel.inUse, threads: BLAS.threadCount)
             switch common.format {
             case .json: try JSONOutput.print(result)
             case .text:
@@ -72,7 +73,7 @@ extension DeepArcCommand.Benchmark {
                     String(
                         format: "%@ %d layers × %d samples × %d features: %.2f s; Grams alone %.2f s (%.0f GFLOP/s); ratio %.2f [%@, %d threads]",
                         metric, layers, samples, features, seconds, gramSeconds, result.gflops, result.ratioToGrams,
-                        result.blasCore, result.threads))
+                        result.gemmKernel, result.threads))
             }
         }
 

@@ -9,14 +9,25 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Threads for BLAS and parallel kernels (default: all cores).")
     var threads: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Matrix-product kernel: automatic (the engine's AVX-512 GEMM when OpenBLAS's kernel lacks AVX-512), avx512 or openblas.",
+            valueName: "kernel"))
+    var gemm: String?
+
     func validate() throws {
         if let threads, threads < 1 {
             throw ValidationError("--threads must be at least 1, got \(threads)")
         }
+        if let gemm, GEMMKernel(rawValue: gemm) == nil {
+            let choices = GEMMKernel.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--gemm must be one of \(choices), got '\(gemm)'")
+        }
     }
 
-    /// Applies the thread setting.
+    /// Applies the kernel and thread settings.
     func apply() {
+        if let gemm, let kernel = GEMMKernel(rawValue: gemm) { GEMMKernel.select(kernel) }
         if let threads { BLAS.setThreadCount(threads) }
     }
 }

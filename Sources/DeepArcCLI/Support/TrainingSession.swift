@@ -85,7 +85,7 @@ enum TrainingSession {
             trainAccuracy: final?.trainAccuracy ?? 0, loss: final?.testLoss ?? 0, accuracy: final?.testAccuracy ?? 0,
             samplesPerSecond: Double(train.count * configuration.epochs) / max(trainingSeconds, 1e-9),
             seconds: Date().timeIntervalSince(start), checkpoint: out, blasCore: BLAS.coreName,
-            threads: BLAS.threadCount, epochReports: reports)
+            gemmKernel: GEMMKernel.inUse, threads: BLAS.threadCount, epochReports: reports)
     }
 }
 
@@ -105,6 +105,8 @@ struct TrainingSummary: Codable {
     var seconds: Double
     var checkpoint: String
     var blasCore: String
+    /// What ran the matrix products: `DeepArc AVX-512` or `OpenBLAS <core>`.
+    var gemmKernel: String
     var threads: Int
     var epochReports: [TrainingLoop.EpochReport]
 
