@@ -39,7 +39,7 @@ let package = Package(
         ),
 
         // MARK: - Engine
-        .target(name: "CDeepArcKernels"),
+        .target(name: "CDeepArcKernels", linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread")]),
         .target(name: "DeepArcTensor", dependencies: ["COpenBLAS", "CDeepArcKernels"]),
         .target(name: "DeepArcNN", dependencies: ["DeepArcTensor"]),
         .target(name: "DeepArcData", dependencies: ["DeepArcTensor", "CZlib"]),

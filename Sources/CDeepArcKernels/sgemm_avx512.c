@@ -74,12 +74,34 @@ static inline __mmask16 lane_mask(long count) {
 
 // MARK: - Packing
 
-// Gathers address 16 rows with 32-bit offsets: row strides up to this keep 15 · stride in range.
-static const long GATHER_STRIDE_LIMIT = 0x7FFFFFFF / 16;
-
+// Transposes the 16 × 16 matrix held in rows[0..<16] in place (rows[t][i] ← rows[i][t]): pairs of
+// rows interleaved by 32 bits, then by 64 bits, then a 4 × 4 transpose of the 128-bit lanes.
 __attribute__((target("avx512f")))
-static inline __m512i lane_indices(void) {
-    return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+static inline void transpose_16x16(__m512 rows[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(rows[i], rows[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(rows[i], rows[i + 1]);
+    }
+    // s[4q + c], lane l: column 4l + c of rows 4q ..< 4q + 4.
+    __m512 s[16];
+    for (int q = 0; q < 16; q += 4) {
+        __m512d a = _mm512_castps_pd(t[q]), b = _mm512_castps_pd(t[q + 1]);
+        __m512d c = _mm512_castps_pd(t[q + 2]), d = _mm512_castps_pd(t[q + 3]);
+        s[q] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        s[q + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        s[q + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        s[q + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (int c = 0; c < 4; ++c) {
+        __m512 u0 = _mm512_shuffle_f32x4(s[c], s[4 + c], 0x44), u1 = _mm512_shuffle_f32x4(s[c], s[4 + c], 0xEE);
+        __m512 u2 = _mm512_shuffle_f32x4(s[8 + c], s[12 + c], 0x44);
+        __m512 u3 = _mm512_shuffle_f32x4(s[8 + c], s[12 + c], 0xEE);
+        rows[c] = _mm512_shuffle_f32x4(u0, u2, 0x88);
+        rows[4 + c] = _mm512_shuffle_f32x4(u0, u2, 0xDD);
+        rows[8 + c] = _mm512_shuffle_f32x4(u1, u3, 0x88);
+        rows[12 + c] = _mm512_shuffle_f32x4(u1, u3, 0xDD);
+    }
 }
 
 // Packs op(A)[0..<mc][0..<kc] into MR-row panels: panel p holds, for each kk, the MR values
@@ -96,24 +118,17 @@ static void pack_a(bool transposed, long mc, long kc, const float *a, long lda, 
                 __m512 v = _mm512_maskz_loadu_ps(load, source + kk * lda);
                 _mm512_mask_storeu_ps(panel + kk * MR, (__mmask16)0x0FFF, v);
             }
-        } else if (lda <= GATHER_STRIDE_LIMIT) {
-            // One gather per kk: the column kk of the panel's rows.
-            __mmask16 load = lane_mask(rows);
-            __m512i offsets = _mm512_mullo_epi32(lane_indices(), _mm512_set1_epi32((int)lda));
-            const float *source = a + i0 * lda;
-            for (long kk = 0; kk < kc; ++kk) {
-                __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), load, offsets, source + kk, 4);
-                _mm512_mask_storeu_ps(panel + kk * MR, (__mmask16)0x0FFF, v);
-            }
         } else {
-            for (long i = 0; i < rows; ++i) {
-                const float *source = a + (i0 + i) * lda;
-                float *destination = panel + i;
-                for (long kk = 0; kk < kc; ++kk) destination[kk * MR] = source[kk];
-            }
-            for (long i = rows; i < MR; ++i) {
-                float *destination = panel + i;
-                for (long kk = 0; kk < kc; ++kk) destination[kk * MR] = 0;
+            // 16 values of k from each row, transposed in registers into 16 panel columns.
+            const float *source = a + i0 * lda;
+            for (long k0 = 0; k0 < kc; k0 += 16) {
+                __mmask16 load = lane_mask(kc - k0);
+                __m512 block[16];
+                for (long i = 0; i < 16; ++i)
+                    block[i] = i < rows ? _mm512_maskz_loadu_ps(load, source + i * lda + k0) : _mm512_setzero_ps();
+                transpose_16x16(block);
+                long count = min_long(16, kc - k0);
+                for (long t = 0; t < count; ++t) _mm512_mask_storeu_ps(panel + (k0 + t) * MR, (__mmask16)0x0FFF, block[t]);
             }
         }
     }
@@ -134,29 +149,25 @@ static void pack_b(bool transposed, long kc, long nc, const float *b, long ldb, 
                 _mm512_store_ps(panel + kk * NR, _mm512_maskz_loadu_ps(low, row));
                 _mm512_store_ps(panel + kk * NR + 16, _mm512_maskz_loadu_ps(high, row + 16));
             }
-        } else if (ldb <= GATHER_STRIDE_LIMIT) {
-            // Two gathers per kk: the row kk of op(B) across the panel's 32 columns (masked past nc).
-            __mmask16 low = lane_mask(columns), high = lane_mask(columns - 16);
-            __m512i offsets = _mm512_mullo_epi32(lane_indices(), _mm512_set1_epi32((int)ldb));
-            const float *first = b + j0 * ldb, *second = b + (j0 + 16) * ldb;
-            for (long kk = 0; kk < kc; ++kk) {
-                _mm512_store_ps(
-                    panel + kk * NR, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), low, offsets, first + kk, 4));
-                _mm512_store_ps(
-                    panel + kk * NR + 16,
-                    high ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), high, offsets, second + kk, 4)
-                         : _mm512_setzero_ps());
-            }
-        } else if (columns == NR) {
-            for (long kk = 0; kk < kc; ++kk) {
-                float *destination = panel + kk * NR;
-                for (long j = 0; j < NR; ++j) destination[j] = b[(j0 + j) * ldb + kk];
-            }
         } else {
-            for (long kk = 0; kk < kc; ++kk) {
-                float *destination = panel + kk * NR;
-                for (long j = 0; j < columns; ++j) destination[j] = b[(j0 + j) * ldb + kk];
-                for (long j = columns; j < NR; ++j) destination[j] = 0;
+            // For each half of the panel, 16 values of k from each of its 16 columns (rows of b),
+            // transposed in registers into 16 rows of the panel.
+            for (long half = 0; half < NR; half += 16) {
+                long valid = columns - half;
+                if (valid <= 0) {
+                    for (long kk = 0; kk < kc; ++kk) _mm512_store_ps(panel + kk * NR + half, _mm512_setzero_ps());
+                    continue;
+                }
+                const float *source = b + (j0 + half) * ldb;
+                for (long k0 = 0; k0 < kc; k0 += 16) {
+                    __mmask16 load = lane_mask(kc - k0);
+                    __m512 block[16];
+                    for (long j = 0; j < 16; ++j)
+                        block[j] = j < valid ? _mm512_maskz_loadu_ps(load, source + j * ldb + k0) : _mm512_setzero_ps();
+                    transpose_16x16(block);
+                    long count = min_long(16, kc - k0);
+                    for (long t = 0; t < count; ++t) _mm512_store_ps(panel + (k0 + t) * NR + half, block[t]);
+                }
             }
         }
     }

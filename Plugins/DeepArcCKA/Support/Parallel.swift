@@ -1,9 +1,9 @@
-import Dispatch
+import DeepArcTensor
 
-/// Runs independent pieces of element-wise work on all cores.
+/// Runs independent pieces of element-wise work on the engine's worker team (``ParallelLoop``).
 ///
-/// Only pure Swift loops go through here; BLAS calls stay on the calling thread, where OpenBLAS
-/// parallelises them itself (nesting the two would oversubscribe the cores).
+/// Only pure Swift loops go through here; BLAS calls stay on the calling thread, where the GEMM
+/// splits them over the same team itself (a nested call would run on one thread).
 enum Parallel {
     /// Calls `body(i)` for every `i` in `0..<count`, concurrently when `count > 1`.
     /// Each call must write only memory that no other call touches.
@@ -13,13 +13,8 @@ enum Parallel {
             body(0)
             return
         }
-        // `concurrentPerform` wants a `@Sendable` closure. The pieces of work handed to this function
-        // write disjoint memory through pointers and return before `forEach` does, which is the
-        // contract callers sign; that is what makes sharing `body` across threads sound here.
-        withoutActuallyEscaping(body) { escapable in
-            nonisolated(unsafe) let work = escapable
-            DispatchQueue.concurrentPerform(iterations: count) { work($0) }
-        }
+        // Each piece writes disjoint memory through pointers and returns before `forEach` does.
+        ParallelLoop.forEach(iterations: count, body)
     }
 
     /// Splits `0..<total` into contiguous ranges of at most `grain` elements (at least one range
