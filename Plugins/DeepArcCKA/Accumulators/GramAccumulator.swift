@@ -78,8 +78,13 @@ struct GramAccumulator: SimilarityAccumulator {
                     },
                     referenceIsUpperBound: references.map(\.isUpperBound))
             } else {
-                result = GramCrossProducts.compute(layerCount: n, size: m, memoryBudget: memoryBudget) { l, _ in
-                    LinearKernelSource(layer: prepare(l, centred: centred), exactReference: false)
+                // Whole kernels are formed one layer at a time, so each layer can be prepared in the
+                // previous one's storage (released by then).
+                var spare: Tensor?
+                result = GramCrossProducts.compute(layerCount: n, size: m, memoryBudget: memoryBudget) { l, whole in
+                    let layer = prepare(l, centred: centred, reusing: whole ? spare.take() : nil)
+                    if whole { spare = layer.storage }
+                    return LinearKernelSource(layer: layer, exactReference: false)
                 }
             }
         case .rbf(let sigmaFraction):
@@ -141,9 +146,9 @@ struct GramAccumulator: SimilarityAccumulator {
     }
 
     /// Layer `l` as a contiguous, scaled (and centred) matrix.
-    private func prepare(_ l: Int, centred: Bool) -> PreparedLayer {
+    private func prepare(_ l: Int, centred: Bool, reusing spare: Tensor? = nil) -> PreparedLayer {
         PreparedLayer(
             chunks: store.chunks[l], rows: store.sampleCount, columns: store.featureCount(of: l),
-            columnSums: store.sums(of: l), squareTotal: store.squareTotal(of: l), centred: centred)
+            columnSums: store.sums(of: l), squareTotal: store.squareTotal(of: l), centred: centred, reusing: spare)
     }
 }

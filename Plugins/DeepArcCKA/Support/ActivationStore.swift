@@ -110,14 +110,9 @@ enum ColumnMoments {
                     let width = item.columns.count
                     batch[item.layer].withUnsafeBufferPointer { values in
                         guard let base = values.baseAddress else { return }
-                        for row in 0..<rows {
-                            let x = base + row * columns + item.columns.lowerBound
-                            for k in 0..<width {
-                                let v = Double(x[k])
-                                s[k] += v
-                                q[k] += v * v
-                            }
-                        }
+                        ColumnStatistics.accumulateMoments(
+                            base + item.columns.lowerBound, rows: rows, stride: columns, width: width, sums: s,
+                            squares: q)
                     }
                 }
             }

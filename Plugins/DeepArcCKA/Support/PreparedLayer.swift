@@ -34,8 +34,12 @@ struct PreparedLayer {
     ///   - columnSums: Σ_p x_pk over all rows, in `Double`.
     ///   - squareTotal: Σ_pk x_pk², in `Double` (sets the scale).
     ///   - centred: subtract the column means.
-    init(chunks: [Tensor], rows: Int, columns: Int, columnSums: ArraySlice<Double>, squareTotal: Double, centred: Bool)
-    {
+    ///   - spare: a finished prepared layer's storage to write into instead of allocating (used when
+    ///     its shape matches and nothing else holds it; a shared one is copied on write, never changed).
+    init(
+        chunks: [Tensor], rows: Int, columns: Int, columnSums: ArraySlice<Double>, squareTotal: Double, centred: Bool,
+        reusing spare: Tensor? = nil
+    ) {
         precondition(rows > 0 && columns > 0, "a prepared layer needs samples and features")
         let scale = PreparedLayer.scale(rootMeanSquare: (squareTotal / (Double(rows) * Double(columns))).squareRoot())
         let means = centred ? columnSums.map { $0 / Double(rows) } : Array(repeating: 0.0, count: columns)
@@ -60,23 +64,29 @@ struct PreparedLayer {
             firstRow += count
         }
         precondition(firstRow == rows, "the batches hold \(firstRow) samples, not \(rows)")
-        storage = Tensor(shape: [rows, columns]) { output in
-            guard let out = output.baseAddress else { return }
+        let fill = { (out: UnsafeMutablePointer<Float>) in
             means.withUnsafeBufferPointer { meanBuffer in
                 guard let mean = meanBuffer.baseAddress else { return }
                 Parallel.forEach(pieces.count) { index in
                     let piece = pieces[index]
                     chunks[piece.chunk].withUnsafeBufferPointer { input in
                         guard let base = input.baseAddress else { return }
-                        for (offset, row) in piece.rows.enumerated() {
-                            let x = base + row * columns
-                            let y = out + (piece.output + offset) * columns
-                            for k in 0..<columns {
-                                y[k] = Float((Double(x[k]) - mean[k]) * scale)
-                            }
-                        }
+                        ColumnStatistics.centreRows(
+                            base + piece.rows.lowerBound * columns, rows: piece.rows.count, columns: columns,
+                            means: mean, scale: scale, into: out + piece.output * columns)
                     }
                 }
+            }
+        }
+        // A fresh 2000 × 4096 buffer costs more in page faults than centring it; reuse a spare.
+        if var reused = spare, reused.shape == [rows, columns] {
+            reused.withUnsafeMutableBufferPointer { output in
+                if let out = output.baseAddress { fill(out) }
+            }
+            storage = reused
+        } else {
+            storage = Tensor(shape: [rows, columns]) { output in
+                if let out = output.baseAddress { fill(out) }
             }
         }
     }

@@ -32,6 +32,16 @@ void deeparc_ssyrk_upper_avx512(
     bool transpose, long n, long k, float alpha, const float *a, long lda, float beta, float *c,
     long ldc, long threads);
 
+/// Adds, for each of `width` columns, Σ_row x[row·stride + k] to sums[k] and Σ_row x² (squared in
+/// double, then added; no fused multiply-add) to squares[k], rows in order. AVX-512 only.
+void deeparc_accumulate_column_moments_avx512(
+    const float *x, long rows, long stride, long width, double *sums, double *squares);
+
+/// out[row·columns + k] = (float)(((double)x[row·columns + k] − means[k]) · scale) for every element
+/// of a rows × columns matrix. AVX-512 only.
+void deeparc_centre_rows_avx512(
+    const float *x, long rows, long columns, const double *means, double scale, float *out);
+
 /// Rows per micro-tile of the AVX-512 kernels (the granularity for splitting rows among threads).
 long deeparc_sgemm_avx512_tile_rows(void);
 
