@@ -9,10 +9,7 @@ package enum AVX512GEMM {
     private static let active = Atomic<Bool>(decideActive())
 
     /// Recomputes ``isActive`` after the choice changed.
-    static func refresh() {
-        active.store(decideActive(), ordering: .relaxed)
-        BLAS.refreshThreadCount()
-    }
+    static func refresh() { active.store(decideActive(), ordering: .relaxed) }
 
     private static func decideActive() -> Bool {
         guard GEMMKernel.avx512Available else { return false }

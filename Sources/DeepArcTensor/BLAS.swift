@@ -50,11 +50,42 @@ public enum BLAS {
                 transposeA: ta, transposeB: tb, m: Int(m), n: Int(n), k: Int(k), alpha: alpha, a: a, lda: Int(lda),
                 b: b, ldb: Int(ldb), beta: beta, c: c, ldc: Int(ldc))
         } else {
-            openBLASSGEMM(ta, tb, Int(m), Int(n), Int(k), alpha, a, Int(lda), b, Int(ldb), beta, c, Int(ldc))
+            splitOpenBLASSGEMM(ta, tb, Int(m), Int(n), Int(k), alpha, a, Int(lda), b, Int(ldb), beta, c, Int(ldc))
         }
     }
 
-    /// `cblas_sgemm`, row-major: the OpenBLAS side of ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
+    /// Products of at least this many multiply-adds are split over the threads.
+    static let parallelMultiplyAdds = 1 << 21
+
+    /// The OpenBLAS side of ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``:
+    /// OpenBLAS runs single-threaded, so a large product is split by columns (by rows when C is
+    /// tall) into one block per thread of ``ParallelLoop``'s team.
+    static func splitOpenBLASSGEMM(
+        _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        let byColumns = n >= m
+        let length = byColumns ? n : m
+        let parts = m * n * k >= parallelMultiplyAdds ? min(threadCount, max(1, length / 16)) : 1
+        guard parts > 1 else {
+            openBLASSGEMM(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        ParallelLoop.forEach(iterations: parts, threads: parts) { part in
+            let begin = length * part / parts, end = length * (part + 1) / parts
+            if byColumns {
+                openBLASSGEMM(
+                    ta, tb, m, end - begin, k, alpha, a, lda, tb ? b + begin * ldb : b + begin, ldb, beta, c + begin, ldc)
+            } else {
+                openBLASSGEMM(
+                    ta, tb, end - begin, n, k, alpha, ta ? a + begin : a + begin * lda, lda, b, ldb, beta,
+                    c + begin * ldc, ldc)
+            }
+        }
+    }
+
+    /// `cblas_sgemm`, row-major, on the calling thread (OpenBLAS is kept single-threaded).
     static func openBLASSGEMM(
         _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
@@ -94,10 +125,36 @@ public enum BLAS {
             AVX512GEMM.ssyrkUpper(
                 transpose: transpose, n: n, k: k, alpha: alpha, a: a, lda: lda, beta: beta, c: c, ldc: ldc)
         } else {
-            cblas_ssyrk(
-                CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), alpha, a,
-                Int32(lda), beta, c, Int32(ldc))
+            let parts = n * n * k / 2 >= parallelMultiplyAdds ? min(threadCount, max(1, n / 16)) : 1
+            // Rows [0, r) hold the fraction 1 − (1 − r/n)² of the triangle: equal shares per part.
+            let bounds = (0...parts).map { part in
+                part == parts ? n : Int((1 - (1 - Double(part) / Double(parts)).squareRoot()) * Double(n))
+            }
+            ParallelLoop.forEach(iterations: parts, threads: parts) { part in
+                guard bounds[part] < bounds[part + 1] else { return }
+                openBLASSyrkRows(
+                    transpose: transpose, n: n, k: k, alpha: alpha, a: a, lda: lda, beta: beta, c: c, ldc: ldc,
+                    rows: bounds[part]..<bounds[part + 1])
+            }
         }
+    }
+
+    /// Rows `rows` of the upper triangle of C ← alpha · op(A) · op(A)ᵀ + beta · C on OpenBLAS: the
+    /// diagonal block with `ssyrk`, the block right of it with `sgemm`.
+    static func openBLASSyrkRows(
+        transpose: Bool, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, beta: Float,
+        c: UnsafeMutablePointer<Float>, ldc: Int, rows: Range<Int>
+    ) {
+        let first = transpose ? a + rows.lowerBound : a + rows.lowerBound * lda
+        let block = c + rows.lowerBound * ldc + rows.lowerBound
+        cblas_ssyrk(
+            CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans, Int32(rows.count), Int32(k), alpha,
+            first, Int32(lda), beta, block, Int32(ldc))
+        guard rows.upperBound < n else { return }
+        let rest = transpose ? a + rows.upperBound : a + rows.upperBound * lda
+        openBLASSGEMM(
+            transpose, !transpose, rows.count, n - rows.upperBound, k, alpha, first, lda, rest, lda, beta,
+            block + rows.count, ldc)
     }
 
     /// y ← alpha · x + y over `count` elements.
@@ -144,9 +201,10 @@ public enum BLAS {
     /// Sets how many threads BLAS products use (at least 1). Results are bitwise reproducible only
     /// for a fixed thread count (with the AVX-512 GEMM, see ``GEMMKernel``, for any thread count).
     ///
-    /// While the engine's AVX-512 GEMM is in use, OpenBLAS itself runs on one thread and the GEMM
-    /// splits its products over `count` threads: OpenBLAS's idle workers spin for milliseconds after
-    /// each parallel call and would take the cores the GEMM's threads need.
+    /// OpenBLAS itself always runs on one thread, and the engine splits large products over `count`
+    /// threads of ``ParallelLoop``'s team, whichever implementation computes them: OpenBLAS's idle
+    /// workers spin for milliseconds after each parallel call and would take the cores the team
+    /// needs for the loops between the products.
     public static func setThreadCount(_ count: Int) {
         threadState.withLock { state in
             state.requested = max(1, count)
@@ -160,7 +218,7 @@ public enum BLAS {
     /// OpenBLAS's thread count when this type is first used (its default, or `OPENBLAS_NUM_THREADS`).
     private static let initialThreadCount: Int = {
         let count = max(1, Int(openblas_get_num_threads()))
-        if AVX512GEMM.isActive { openblas_set_num_threads(1) }
+        openblas_set_num_threads(1)
         return count
     }()
 
@@ -179,13 +237,7 @@ public enum BLAS {
         requestedThreads.store(state.requested, ordering: .relaxed)
         let effective = state.depth > 0 ? 1 : state.requested
         effectiveThreads.store(effective, ordering: .relaxed)
-        let openBLAS = AVX512GEMM.isActive ? 1 : effective
-        if Int(openblas_get_num_threads()) != openBLAS { openblas_set_num_threads(Int32(openBLAS)) }
-    }
-
-    /// Re-applies the thread counts after the GEMM choice changed.
-    static func refreshThreadCount() {
-        threadState.withLock { applyThreadCount($0) }
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
     }
 
     /// Runs `body` with BLAS limited to one thread, so that `body` may call BLAS from several
