@@ -141,7 +141,7 @@ public enum BLAS {
 
     /// Rows `rows` of the upper triangle of C ← alpha · op(A) · op(A)ᵀ + beta · C on OpenBLAS: the
     /// diagonal block with `ssyrk`, the block right of it with `sgemm`.
-    static func openBLASSyrkRows(
+    package static func openBLASSyrkRows(
         transpose: Bool, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, beta: Float,
         c: UnsafeMutablePointer<Float>, ldc: Int, rows: Range<Int>
     ) {

@@ -173,6 +173,57 @@ struct AVX512GEMMTests {
             }
         }
         #expect(AVX512GEMM.suits(m: 128, n: 10) == false)
+        // Large enough to be split over the threads on the OpenBLAS side (a tall C: by rows).
+        let (m, n, k) = (4000, 10, 64)
+        let a = StridedMatrix(rows: m, columns: k, padding: 0, seed: 10)
+        let b = StridedMatrix(rows: k, columns: n, padding: 0, seed: 11)
+        var c = StridedMatrix(rows: m, columns: n, padding: 0, seed: 12)
+        let before = c
+        c.values.withUnsafeMutableBufferPointer { out in
+            BLAS.sgemm(
+                transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 2, a: a.values, lda: k, b: b.values,
+                ldb: n, beta: -1, c: out.baseAddress!, ldc: n)
+        }
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                let expected = reference(a, transposeA: false, b, transposeB: false, k: k, alpha: 2, beta: -1, c: before, i: i, j: j)
+                worst = max(worst, abs(Double(c[i, j]) - expected.value) / expected.bound)
+            }
+        }
+        #expect(worst <= 1)
         #expect(AVX512GEMM.suits(m: 64, n: 96) == AVX512GEMM.isActive)
+    }
+}
+
+@Suite("OpenBLAS upper-triangle product by row blocks")
+struct OpenBLASSyrkRowsTests {
+    @Test("row blocks of the upper triangle add up to the whole, and nothing below the diagonal is written")
+    func rowBlocksCoverTheUpperTriangle() {
+        let (n, k) = (37, 50)
+        for transpose in [false, true] {
+            let a = StridedMatrix(rows: transpose ? k : n, columns: transpose ? n : k, padding: 2, seed: 20)
+            let start = StridedMatrix(rows: n, columns: n, padding: 0, seed: 21)
+            var c = start
+            c.values.withUnsafeMutableBufferPointer { out in
+                for rows in [0..<11, 11..<30, 30..<37] {
+                    BLAS.openBLASSyrkRows(
+                        transpose: transpose, n: n, k: k, alpha: 1.5, a: a.values, lda: a.stride, beta: 0.5,
+                        c: out.baseAddress!, ldc: n, rows: rows)
+                }
+            }
+            for i in 0..<n {
+                for j in 0..<n {
+                    if j < i {
+                        #expect(c[i, j] == start[i, j], "(\(i), \(j)) below the diagonal")
+                    } else {
+                        let expected = reference(
+                            a, transposeA: transpose, a, transposeB: !transpose, k: k, alpha: 1.5, beta: 0.5, c: start,
+                            i: i, j: j)
+                        #expect(abs(Double(c[i, j]) - expected.value) <= expected.bound, "(\(i), \(j))")
+                    }
+                }
+            }
+        }
     }
 }
