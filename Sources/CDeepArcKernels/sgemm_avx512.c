@@ -28,6 +28,7 @@
 enum {
     MR = 12,    // rows of a micro-tile: 12 broadcasts per k step
     NR = 32,    // columns of a micro-tile: two ZMM vectors
+    NARROW = 16,  // rows and columns of the narrow micro-tile, for C at most 16 columns wide
     KC = 384,   // depth of a block: an A panel is MR·KC·4 = 18 KiB (L1)
     NC = 320,   // columns of a packed B block: KC·NC·4 = 480 KiB (L2)
     MC = 1536,  // rows of a packed A block: MC·KC·4 = 2.25 MiB (L3)
@@ -50,6 +51,7 @@ bool deeparc_avx512_available(void) {
 
 long deeparc_sgemm_avx512_tile_rows(void) { return MR; }
 long deeparc_sgemm_avx512_tile_columns(void) { return NR; }
+long deeparc_sgemm_avx512_narrow_tile(void) { return NARROW; }
 
 // MARK: - Per-thread packing buffers
 
@@ -59,7 +61,7 @@ static _Thread_local float *packed_b_buffer;
 
 static bool reserve_buffers(void) {
     if (packed_a_buffer && packed_b_buffer) return true;
-    if (!packed_a_buffer) packed_a_buffer = aligned_alloc(64, sizeof(float) * (size_t)(MC + MR) * KC);
+    if (!packed_a_buffer) packed_a_buffer = aligned_alloc(64, sizeof(float) * (size_t)(MC + NARROW) * KC);
     if (!packed_b_buffer) packed_b_buffer = aligned_alloc(64, sizeof(float) * (size_t)(NC + NR) * KC);
     return packed_a_buffer && packed_b_buffer;
 }
@@ -104,19 +106,20 @@ static inline void transpose_16x16(__m512 rows[16]) {
     }
 }
 
-// Packs op(A)[0..<mc][0..<kc] into MR-row panels: panel p holds, for each kk, the MR values
-// op(A)[p·MR + i][kk] contiguously (zero past mc). op(A)[i][kk] = transposed ? a[kk·lda + i] : a[i·lda + kk].
+// Packs op(A)[0..<mc][0..<kc] into `mr`-row panels (mr ≤ 16): panel p holds, for each kk, the mr
+// values op(A)[p·mr + i][kk] contiguously (zero past mc). op(A)[i][kk] = transposed ? a[kk·lda + i] : a[i·lda + kk].
 __attribute__((target("avx512f")))
-static void pack_a(bool transposed, long mc, long kc, const float *a, long lda, float *packed) {
-    for (long i0 = 0; i0 < mc; i0 += MR) {
-        long rows = min_long(MR, mc - i0);
+static void pack_a(bool transposed, long mr, long mc, long kc, const float *a, long lda, float *packed) {
+    __mmask16 panel_lanes = lane_mask(mr);
+    for (long i0 = 0; i0 < mc; i0 += mr) {
+        long rows = min_long(mr, mc - i0);
         float *panel = packed + i0 * kc;
         if (transposed) {
             __mmask16 load = lane_mask(rows);
             const float *source = a + i0;
             for (long kk = 0; kk < kc; ++kk) {
                 __m512 v = _mm512_maskz_loadu_ps(load, source + kk * lda);
-                _mm512_mask_storeu_ps(panel + kk * MR, (__mmask16)0x0FFF, v);
+                _mm512_mask_storeu_ps(panel + kk * mr, panel_lanes, v);
             }
         } else {
             // 16 values of k from each row, transposed in registers into 16 panel columns.
@@ -128,36 +131,34 @@ static void pack_a(bool transposed, long mc, long kc, const float *a, long lda, 
                     block[i] = i < rows ? _mm512_maskz_loadu_ps(load, source + i * lda + k0) : _mm512_setzero_ps();
                 transpose_16x16(block);
                 long count = min_long(16, kc - k0);
-                for (long t = 0; t < count; ++t) _mm512_mask_storeu_ps(panel + (k0 + t) * MR, (__mmask16)0x0FFF, block[t]);
+                for (long t = 0; t < count; ++t) _mm512_mask_storeu_ps(panel + (k0 + t) * mr, panel_lanes, block[t]);
             }
         }
     }
 }
 
-// Packs op(B)[0..<kc][0..<nc] into NR-column panels: panel p holds, for each kk, the NR values
-// op(B)[kk][p·NR + j] contiguously (zero past nc). op(B)[kk][j] = transposed ? b[j·ldb + kk] : b[kk·ldb + j].
+// Packs op(B)[0..<kc][0..<nc] into `nr`-column panels (nr = 16 or 32): panel p holds, for each kk,
+// the nr values op(B)[kk][p·nr + j] contiguously (zero past nc).
+// op(B)[kk][j] = transposed ? b[j·ldb + kk] : b[kk·ldb + j].
 __attribute__((target("avx512f")))
-static void pack_b(bool transposed, long kc, long nc, const float *b, long ldb, float *packed) {
-    for (long j0 = 0; j0 < nc; j0 += NR) {
-        long columns = min_long(NR, nc - j0);
+static void pack_b(bool transposed, long nr, long kc, long nc, const float *b, long ldb, float *packed) {
+    for (long j0 = 0; j0 < nc; j0 += nr) {
+        long columns = min_long(nr, nc - j0);
         float *panel = packed + j0 * kc;
-        if (!transposed) {
-            __mmask16 low = lane_mask(columns), high = lane_mask(columns - 16);
-            const float *source = b + j0;
-            for (long kk = 0; kk < kc; ++kk) {
-                const float *row = source + kk * ldb;
-                _mm512_store_ps(panel + kk * NR, _mm512_maskz_loadu_ps(low, row));
-                _mm512_store_ps(panel + kk * NR + 16, _mm512_maskz_loadu_ps(high, row + 16));
+        for (long half = 0; half < nr; half += 16) {
+            long valid = columns - half;
+            if (valid <= 0) {
+                for (long kk = 0; kk < kc; ++kk) _mm512_store_ps(panel + kk * nr + half, _mm512_setzero_ps());
+                continue;
             }
-        } else {
-            // For each half of the panel, 16 values of k from each of its 16 columns (rows of b),
-            // transposed in registers into 16 rows of the panel.
-            for (long half = 0; half < NR; half += 16) {
-                long valid = columns - half;
-                if (valid <= 0) {
-                    for (long kk = 0; kk < kc; ++kk) _mm512_store_ps(panel + kk * NR + half, _mm512_setzero_ps());
-                    continue;
-                }
+            if (!transposed) {
+                __mmask16 load = lane_mask(valid);
+                const float *source = b + j0 + half;
+                for (long kk = 0; kk < kc; ++kk)
+                    _mm512_store_ps(panel + kk * nr + half, _mm512_maskz_loadu_ps(load, source + kk * ldb));
+            } else {
+                // 16 values of k from each of the 16 columns (rows of b), transposed in registers
+                // into 16 rows of the panel.
                 const float *source = b + (j0 + half) * ldb;
                 for (long k0 = 0; k0 < kc; k0 += 16) {
                     __mmask16 load = lane_mask(kc - k0);
@@ -166,7 +167,7 @@ static void pack_b(bool transposed, long kc, long nc, const float *b, long ldb, 
                         block[j] = j < valid ? _mm512_maskz_loadu_ps(load, source + j * ldb + k0) : _mm512_setzero_ps();
                     transpose_16x16(block);
                     long count = min_long(16, kc - k0);
-                    for (long t = 0; t < count; ++t) _mm512_store_ps(panel + (k0 + t) * NR + half, block[t]);
+                    for (long t = 0; t < count; ++t) _mm512_store_ps(panel + (k0 + t) * nr + half, block[t]);
                 }
             }
         }
@@ -227,6 +228,41 @@ static void micro_kernel(
     }
 }
 
+#define DEEPARC_NARROW_ROWS(X) \
+    X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+
+// The narrow 16 × 16 micro-tile: one ZMM of B per k step and 16 broadcasts, for products whose C is
+// at most 16 columns wide (a 12 × 32 tile would leave half its lanes or more idle there).
+__attribute__((target("avx512f")))
+static void narrow_kernel(
+    long kc, const float *restrict packed_a, const float *restrict packed_b, float *restrict c, long ldc,
+    float alpha, float beta, long rows, long columns) {
+#define DEEPARC_DECLARE(i) __m512 acc##i = _mm512_setzero_ps();
+    DEEPARC_NARROW_ROWS(DEEPARC_DECLARE)
+#undef DEEPARC_DECLARE
+#pragma clang loop unroll_count(4)
+    for (long kk = 0; kk < kc; ++kk) {
+        __m512 b0 = _mm512_load_ps(packed_b);
+#define DEEPARC_UPDATE(i) acc##i = _mm512_fmadd_ps(_mm512_set1_ps(packed_a[i]), b0, acc##i);
+        DEEPARC_NARROW_ROWS(DEEPARC_UPDATE)
+#undef DEEPARC_UPDATE
+        packed_a += NARROW;
+        packed_b += NARROW;
+    }
+    __mmask16 lanes = lane_mask(columns);
+    __m512 scale = _mm512_set1_ps(alpha);
+    __m512 keep = _mm512_set1_ps(beta);
+#define DEEPARC_STORE(i)                                                                              \
+    if (i < rows) {                                                                                   \
+        float *row = c + (long)(i) * ldc;                                                             \
+        __m512 r = _mm512_mul_ps(scale, acc##i);                                                      \
+        if (beta != 0) r = _mm512_fmadd_ps(keep, _mm512_maskz_loadu_ps(lanes, row), r);               \
+        _mm512_mask_storeu_ps(row, lanes, r);                                                         \
+    }
+    DEEPARC_NARROW_ROWS(DEEPARC_STORE)
+#undef DEEPARC_STORE
+}
+
 // A micro-tile that straddles the diagonal of an upper-triangle product: computed in full into a
 // scratch tile, then written only where column ≥ row, with the same arithmetic as the kernel's store.
 __attribute__((target("avx512f")))
@@ -249,13 +285,17 @@ static void diagonal_tile(
 // MARK: - Driver
 
 // C[0..<m][0..<n] ← alpha · op(A) · op(B) + beta · C. With `upper`, only elements whose column
-// (j) is at least their row's global index (row_offset + i) are computed and written.
+// (j) is at least their row's global index (row_offset + i) are computed and written. A C at most
+// 16 columns wide (not `upper`) takes the narrow 16 × 16 tile; both tiles sum each element in the
+// same order, so the choice does not change the bits.
 __attribute__((target("avx512f")))
 static bool drive(
     bool transpose_a, bool transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
     const float *b, long ldb, float beta, float *c, long ldc, bool upper, long row_offset) {
     if (!reserve_buffers()) return false;
     float *packed_a = packed_a_buffer, *packed_b = packed_b_buffer;
+    bool narrow = !upper && n <= NARROW;
+    long mr = narrow ? NARROW : MR, nr = narrow ? NARROW : NR;
     for (long ic = 0; ic < m; ic += MC) {
         long mc = min_long(MC, m - ic);
         long first_row = row_offset + ic;
@@ -268,19 +308,23 @@ static bool drive(
                 // Upper triangle: nothing to do when every column lies left of the first row.
                 if (upper && jc + nc - 1 < first_row) continue;
                 if (!a_packed) {
-                    pack_a(transpose_a, mc, kc, transpose_a ? a + pc * lda + ic : a + ic * lda + pc, lda, packed_a);
+                    pack_a(transpose_a, mr, mc, kc, transpose_a ? a + pc * lda + ic : a + ic * lda + pc, lda, packed_a);
                     a_packed = true;
                 }
-                pack_b(transpose_b, kc, nc, transpose_b ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, packed_b);
-                for (long ir = 0; ir < mc; ir += MR) {
-                    long rows = min_long(MR, mc - ir);
+                pack_b(transpose_b, nr, kc, nc, transpose_b ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, packed_b);
+                for (long ir = 0; ir < mc; ir += mr) {
+                    long rows = min_long(mr, mc - ir);
                     const float *panel_a = packed_a + ir * kc;
                     long row = first_row + ir;
-                    for (long jr = 0; jr < nc; jr += NR) {
-                        long columns = min_long(NR, nc - jr);
+                    for (long jr = 0; jr < nc; jr += nr) {
+                        long columns = min_long(nr, nc - jr);
                         long column = jc + jr;
                         float *tile = c + (ic + ir) * ldc + column;
                         const float *panel_b = packed_b + jr * kc;
+                        if (narrow) {
+                            narrow_kernel(kc, panel_a, panel_b, tile, ldc, alpha, block_beta, rows, columns);
+                            continue;
+                        }
                         if (upper) {
                             if (column + columns - 1 < row) continue;
                             if (column < row + rows - 1) {

@@ -29,12 +29,16 @@ package enum AVX512GEMM {
     static let tileRows = deeparc_sgemm_avx512_tile_rows()
     static let tileColumns = deeparc_sgemm_avx512_tile_columns()
 
+    static let narrowTile = deeparc_sgemm_avx512_narrow_tile()
+
     /// Whether a product of this shape should run here: the kernel is active and at least half of
-    /// the micro-tiles' lanes hold real elements (a 10-column C would waste two thirds of them).
+    /// the micro-tiles' lanes hold real elements (12 × 32 tiles, or 16 × 16 ones when C is at most
+    /// 16 columns wide; a 7 × 13 product would leave two thirds of them idle).
     package static func suits(m: Int, n: Int) -> Bool {
         guard isActive else { return false }
-        let paddedRows = (m + tileRows - 1) / tileRows * tileRows
-        let paddedColumns = (n + tileColumns - 1) / tileColumns * tileColumns
+        let (rows, columns) = n <= narrowTile ? (narrowTile, narrowTile) : (tileRows, tileColumns)
+        let paddedRows = (m + rows - 1) / rows * rows
+        let paddedColumns = (n + columns - 1) / columns * columns
         return 2 * m * n >= paddedRows * paddedColumns
     }
 

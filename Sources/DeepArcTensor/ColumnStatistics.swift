@@ -12,8 +12,19 @@ public enum ColumnStatistics {
         _ x: UnsafePointer<Float>, rows: Int, stride: Int, width: Int, sums: UnsafeMutablePointer<Double>,
         squares: UnsafeMutablePointer<Double>
     ) {
+        accumulateMoments(
+            x, rows: rows, stride: stride, width: width, sums: sums, squares: squares,
+            vectorised: GEMMKernel.avx512Available)
+    }
+
+    /// ``accumulateMoments(_:rows:stride:width:sums:squares:)`` on the AVX-512 path (`vectorised`,
+    /// which needs ``GEMMKernel/avx512Available``) or the portable one.
+    package static func accumulateMoments(
+        _ x: UnsafePointer<Float>, rows: Int, stride: Int, width: Int, sums: UnsafeMutablePointer<Double>,
+        squares: UnsafeMutablePointer<Double>, vectorised: Bool
+    ) {
         guard rows > 0, width > 0 else { return }
-        if GEMMKernel.avx512Available {
+        if vectorised {
             deeparc_accumulate_column_moments_avx512(x, rows, stride, width, sums, squares)
             return
         }
@@ -33,8 +44,19 @@ public enum ColumnStatistics {
         _ x: UnsafePointer<Float>, rows: Int, columns: Int, means: UnsafePointer<Double>, scale: Double,
         into out: UnsafeMutablePointer<Float>
     ) {
+        centreRows(
+            x, rows: rows, columns: columns, means: means, scale: scale, into: out,
+            vectorised: GEMMKernel.avx512Available)
+    }
+
+    /// ``centreRows(_:rows:columns:means:scale:into:)`` on the AVX-512 path (`vectorised`, which
+    /// needs ``GEMMKernel/avx512Available``) or the portable one.
+    package static func centreRows(
+        _ x: UnsafePointer<Float>, rows: Int, columns: Int, means: UnsafePointer<Double>, scale: Double,
+        into out: UnsafeMutablePointer<Float>, vectorised: Bool
+    ) {
         guard rows > 0, columns > 0 else { return }
-        if GEMMKernel.avx512Available {
+        if vectorised {
             deeparc_centre_rows_avx512(x, rows, columns, means, scale, out)
             return
         }

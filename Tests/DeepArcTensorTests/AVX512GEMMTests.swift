@@ -45,6 +45,8 @@ struct AVX512GEMMTests {
     /// 320-column blocks and m across the 1536-row blocks.
     static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (5, 7, 3), (12, 32, 16), (13, 33, 17), (25, 70, 385), (40, 321, 50), (7, 650, 9), (1537, 17, 5),
+        // The narrow 16 × 16 tile (C at most 16 columns): across the row and depth blocks.
+        (1537, 16, 5), (33, 16, 400), (20, 9, 30),
     ]
 
     @Test(
@@ -111,6 +113,28 @@ struct AVX512GEMMTests {
     }
 
     @Test(
+        "the narrow tile (≤ 16 columns) gives the same bits as the wide one for the same columns",
+        .enabled(if: GEMMKernel.avx512Available, "the CPU has no AVX-512"))
+    func narrowTileMatchesWide() {
+        let (m, k) = (45, 777)
+        let a = StridedMatrix(rows: m, columns: k, padding: 0, seed: 30)
+        let b = StridedMatrix(rows: k, columns: 48, padding: 0, seed: 31)
+        func product(columns: Int) -> [Float] {
+            var c = [Float](repeating: 0, count: m * columns)
+            c.withUnsafeMutableBufferPointer { out in
+                AVX512GEMM.sgemm(
+                    transposeA: false, transposeB: false, m: m, n: columns, k: k, alpha: 1, a: a.values, lda: k,
+                    b: b.values, ldb: 48, beta: 0, c: out.baseAddress!, ldc: columns, threads: 1)
+            }
+            return c
+        }
+        let wide = product(columns: 48), narrow = product(columns: 16)
+        for i in 0..<m {
+            #expect(narrow[(i * 16)..<((i + 1) * 16)].map(\.bitPattern) == wide[(i * 48)..<(i * 48 + 16)].map(\.bitPattern))
+        }
+    }
+
+    @Test(
         "ssyrkUpper writes exactly the upper triangle, equal bit for bit to the general product, split or not",
         .enabled(if: GEMMKernel.avx512Available, "the CPU has no AVX-512"),
         arguments: [(1, 4), (13, 5), (45, 400), (130, 300)])
@@ -153,8 +177,8 @@ struct AVX512GEMMTests {
 
     @Test("BLAS.sgemm matches the reference on either side of the kernel's shape rule")
     func blasRouteMatchesReference() {
-        // n = 10 wastes most AVX-512 lanes and goes to OpenBLAS; n = 96 suits the AVX-512 kernel.
-        for (m, n, k) in [(128, 10, 64), (64, 96, 200)] {
+        // 7 × 13 wastes most AVX-512 lanes and goes to OpenBLAS; 64 × 96 suits the AVX-512 kernel.
+        for (m, n, k) in [(7, 13, 64), (64, 96, 200)] {
             let a = StridedMatrix(rows: m, columns: k, padding: 0, seed: 7)
             let b = StridedMatrix(rows: n, columns: k, padding: 0, seed: 8)
             var c = StridedMatrix(rows: m, columns: n, padding: 0, seed: 9, fill: .nan)
@@ -172,9 +196,9 @@ struct AVX512GEMMTests {
                 }
             }
         }
-        #expect(AVX512GEMM.suits(m: 128, n: 10) == false)
+        #expect(AVX512GEMM.suits(m: 7, n: 13) == false)
         // Large enough to be split over the threads on the OpenBLAS side (a tall C: by rows).
-        let (m, n, k) = (4000, 10, 64)
+        let (m, n, k) = (8000, 5, 64)
         let a = StridedMatrix(rows: m, columns: k, padding: 0, seed: 10)
         let b = StridedMatrix(rows: k, columns: n, padding: 0, seed: 11)
         var c = StridedMatrix(rows: m, columns: n, padding: 0, seed: 12)

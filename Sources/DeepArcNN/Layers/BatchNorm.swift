@@ -1,5 +1,4 @@
 public import DeepArcTensor
-internal import Dispatch
 
 /// Batch normalisation over the channel axis of [N, C, H, W] (statistics over N·H·W) or the
 /// features of [N, C] (statistics over N), with PyTorch's semantics.

@@ -1,4 +1,3 @@
-import Dispatch
 
 /// SIMD, multi-threaded kernels for the memory-bound layers (ReLU, the residual sum, batch
 /// normalisation). They work on raw pointers in `SIMD16<Float>` steps with a scalar tail.
