@@ -21,6 +21,7 @@
 
 #include <cpuid.h>
 #include <immintrin.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,15 +56,39 @@ long deeparc_sgemm_avx512_narrow_tile(void) { return NARROW; }
 
 // MARK: - Per-thread packing buffers
 
-// Allocated once per thread at their largest size and kept: no allocation per call.
-static _Thread_local float *packed_a_buffer;
-static _Thread_local float *packed_b_buffer;
+// Allocated once per thread at their largest size and kept for the thread's life (no allocation
+// per call); freed by the key's destructor when the thread exits.
+static pthread_key_t buffers_key;
+static pthread_once_t buffers_once = PTHREAD_ONCE_INIT;
+static bool buffers_key_ready;
 
-static bool reserve_buffers(void) {
-    if (packed_a_buffer && packed_b_buffer) return true;
-    if (!packed_a_buffer) packed_a_buffer = aligned_alloc(64, sizeof(float) * (size_t)(MC + NARROW) * KC);
-    if (!packed_b_buffer) packed_b_buffer = aligned_alloc(64, sizeof(float) * (size_t)(NC + NR) * KC);
-    return packed_a_buffer && packed_b_buffer;
+static void free_buffers(void *value) {
+    float **pair = value;
+    free(pair[0]);
+    free(pair[1]);
+    free(pair);
+}
+
+static void make_buffers_key(void) { buffers_key_ready = pthread_key_create(&buffers_key, free_buffers) == 0; }
+
+// This thread's packing buffers for A and B, or false when they cannot be allocated.
+static bool reserve_buffers(float **packed_a, float **packed_b) {
+    pthread_once(&buffers_once, make_buffers_key);
+    if (!buffers_key_ready) return false;
+    float **pair = pthread_getspecific(buffers_key);
+    if (!pair) {
+        pair = calloc(2, sizeof(float *));
+        if (!pair) return false;
+        pair[0] = aligned_alloc(64, sizeof(float) * (size_t)(MC + NARROW) * KC);
+        pair[1] = aligned_alloc(64, sizeof(float) * (size_t)(NC + NR) * KC);
+        if (!pair[0] || !pair[1] || pthread_setspecific(buffers_key, pair) != 0) {
+            free_buffers(pair);
+            return false;
+        }
+    }
+    *packed_a = pair[0];
+    *packed_b = pair[1];
+    return true;
 }
 
 static inline long min_long(long x, long y) { return x < y ? x : y; }
@@ -292,8 +317,8 @@ __attribute__((target("avx512f")))
 static bool drive(
     bool transpose_a, bool transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
     const float *b, long ldb, float beta, float *c, long ldc, bool upper, long row_offset) {
-    if (!reserve_buffers()) return false;
-    float *packed_a = packed_a_buffer, *packed_b = packed_b_buffer;
+    float *packed_a, *packed_b;
+    if (!reserve_buffers(&packed_a, &packed_b)) return false;
     bool narrow = !upper && n <= NARROW;
     long mr = narrow ? NARROW : MR, nr = narrow ? NARROW : NR;
     for (long ic = 0; ic < m; ic += MC) {
