@@ -1,4 +1,4 @@
-// Single-precision GEMM with AVX-512 for row-major matrices, one thread per call.
+// Single-precision GEMM with AVX-512 for row-major matrices.
 //
 // The layout follows the five-loop blocking of Goto & van de Geijn ("Anatomy of high-performance
 // matrix multiplication", ACM TOMS 34(3), 2008) and BLIS (Van Zee & van de Geijn, ACM TOMS 41(3),
@@ -9,7 +9,8 @@
 //       for each block of NC columns of C               (jc)  pack op(B)[pc.., jc..] in NR-column panels
 //         for each MR-row panel of the packed A         (ir)  -- kept in L1
 //           for each NR-column panel of the packed B    (jr)  -- streamed from L2
-//             the MR × NR micro-kernel: kc rank-1 updates of 2·MR accumulators (24 of the 32 ZMMs)
+//             the MR × NR micro-kernel: kc rank-1 updates of 2·MR accumulators (24 of the 32 ZMMs),
+//             or a 16 × 16 one (16 accumulators) when C is at most 16 columns wide
 //
 // Every element of C is summed in the same order (k ascending inside a KC block, blocks in order),
 // so results do not depend on m, n or how C is split between threads. A call splits C by columns
@@ -22,14 +23,13 @@
 #include <cpuid.h>
 #include <immintrin.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 enum {
     MR = 12,    // rows of a micro-tile: 12 broadcasts per k step
     NR = 32,    // columns of a micro-tile: two ZMM vectors
     NARROW = 16,  // rows and columns of the narrow micro-tile, for C at most 16 columns wide
+    SHORT_ROWS = 8, SHORT_COLUMNS = 48,  // the short micro-tile, for row counts that 12 divides badly
     KC = 384,   // depth of a block: an A panel is MR·KC·4 = 18 KiB (L1)
     NC = 320,   // columns of a packed B block: KC·NC·4 = 480 KiB (L2)
     MC = 1536,  // rows of a packed A block: MC·KC·4 = 2.25 MiB (L3)
@@ -80,7 +80,7 @@ static bool reserve_buffers(float **packed_a, float **packed_b) {
         pair = calloc(2, sizeof(float *));
         if (!pair) return false;
         pair[0] = aligned_alloc(64, sizeof(float) * (size_t)(MC + NARROW) * KC);
-        pair[1] = aligned_alloc(64, sizeof(float) * (size_t)(NC + NR) * KC);
+        pair[1] = aligned_alloc(64, sizeof(float) * (size_t)(NC + SHORT_COLUMNS) * KC);
         if (!pair[0] || !pair[1] || pthread_setspecific(buffers_key, pair) != 0) {
             free_buffers(pair);
             return false;
@@ -288,6 +288,56 @@ static void narrow_kernel(
 #undef DEEPARC_STORE
 }
 
+#define DEEPARC_SHORT_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+
+// The short 8 × 48 micro-tile (24 accumulators, three ZMMs of B and eight broadcasts per k step), for
+// C with 16, 32 or 64 rows, where 12-row panels would compute 50 % or 12.5 % padding.
+__attribute__((target("avx512f")))
+static void short_kernel(
+    long kc, const float *restrict packed_a, const float *restrict packed_b, long b_stride, float *restrict c,
+    long ldc, float alpha, float beta, long rows, long columns) {
+    __mmask16 m0 = lane_mask(columns), m1 = lane_mask(columns - 16), m2 = lane_mask(columns - 32);
+#define DEEPARC_DECLARE(i) __m512 acc##i##_0 = _mm512_setzero_ps(), acc##i##_1 = _mm512_setzero_ps(), \
+                               acc##i##_2 = _mm512_setzero_ps();
+    DEEPARC_SHORT_ROWS(DEEPARC_DECLARE)
+#undef DEEPARC_DECLARE
+#pragma clang loop unroll_count(4)
+    for (long kk = 0; kk < kc; ++kk) {
+        // B is a packed panel (b_stride = 48) or read in place from a row-major B (b_stride = ldb),
+        // masked past the last column either way.
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, packed_b);
+        __m512 b1 = _mm512_maskz_loadu_ps(m1, packed_b + 16);
+        __m512 b2 = _mm512_maskz_loadu_ps(m2, packed_b + 32);
+#define DEEPARC_UPDATE(i)                                    \
+    {                                                        \
+        __m512 a##i = _mm512_set1_ps(packed_a[i]);           \
+        acc##i##_0 = _mm512_fmadd_ps(a##i, b0, acc##i##_0);  \
+        acc##i##_1 = _mm512_fmadd_ps(a##i, b1, acc##i##_1);  \
+        acc##i##_2 = _mm512_fmadd_ps(a##i, b2, acc##i##_2);  \
+    }
+        DEEPARC_SHORT_ROWS(DEEPARC_UPDATE)
+#undef DEEPARC_UPDATE
+        packed_a += SHORT_ROWS;
+        packed_b += b_stride;
+    }
+    __m512 scale = _mm512_set1_ps(alpha);
+    __m512 keep = _mm512_set1_ps(beta);
+#define DEEPARC_STORE_PART(i, part, offset, mask)                                                        \
+    {                                                                                                    \
+        __m512 r = _mm512_mul_ps(scale, acc##i##_##part);                                                \
+        if (beta != 0) r = _mm512_fmadd_ps(keep, _mm512_maskz_loadu_ps(mask, row + offset), r);          \
+        _mm512_mask_storeu_ps(row + offset, mask, r);                                                    \
+    }
+#define DEEPARC_STORE(i)                                                                                 \
+    if (i < rows) {                                                                                      \
+        float *row = c + (long)(i) * ldc;                                                                \
+        DEEPARC_STORE_PART(i, 0, 0, m0) DEEPARC_STORE_PART(i, 1, 16, m1) DEEPARC_STORE_PART(i, 2, 32, m2) \
+    }
+    DEEPARC_SHORT_ROWS(DEEPARC_STORE)
+#undef DEEPARC_STORE
+#undef DEEPARC_STORE_PART
+}
+
 // A micro-tile that straddles the diagonal of an upper-triangle product: computed in full into a
 // scratch tile, then written only where column ≥ row, with the same arithmetic as the kernel's store.
 __attribute__((target("avx512f")))
@@ -309,6 +359,21 @@ static void diagonal_tile(
 
 // MARK: - Driver
 
+enum tile { wide_tile, narrow_tile, short_tile };
+
+// The micro-tile for an m × n product: narrow when C is at most 16 columns wide; short when its
+// padded area is under 95 % of the wide tile's (m = 16, 32, 64: the 8 × 48 tile wastes nothing where
+// 12-row panels compute 50 % or 12.5 % padding); wide otherwise and always for the upper triangle.
+// Every tile sums each element in the same order, so the choice never changes the bits.
+static enum tile tile_for(long m, long n, bool upper) {
+    if (upper) return wide_tile;
+    if (n <= NARROW) return narrow_tile;
+    double wide = (double)((m + MR - 1) / MR * MR) * (double)((n + NR - 1) / NR * NR);
+    double short_area = (double)((m + SHORT_ROWS - 1) / SHORT_ROWS * SHORT_ROWS)
+        * (double)((n + SHORT_COLUMNS - 1) / SHORT_COLUMNS * SHORT_COLUMNS);
+    return short_area < 0.95 * wide ? short_tile : wide_tile;
+}
+
 // C[0..<m][0..<n] ← alpha · op(A) · op(B) + beta · C. With `upper`, only elements whose column
 // (j) is at least their row's global index (row_offset + i) are computed and written. A C at most
 // 16 columns wide (not `upper`) takes the narrow 16 × 16 tile; both tiles sum each element in the
@@ -319,8 +384,9 @@ static bool drive(
     const float *b, long ldb, float beta, float *c, long ldc, bool upper, long row_offset) {
     float *packed_a, *packed_b;
     if (!reserve_buffers(&packed_a, &packed_b)) return false;
-    bool narrow = !upper && n <= NARROW;
-    long mr = narrow ? NARROW : MR, nr = narrow ? NARROW : NR;
+    enum tile tile = tile_for(m, n, upper);
+    long mr = tile == narrow_tile ? NARROW : tile == short_tile ? SHORT_ROWS : MR;
+    long nr = tile == narrow_tile ? NARROW : tile == short_tile ? SHORT_COLUMNS : NR;
     for (long ic = 0; ic < m; ic += MC) {
         long mc = min_long(MC, m - ic);
         long first_row = row_offset + ic;
@@ -336,7 +402,11 @@ static bool drive(
                     pack_a(transpose_a, mr, mc, kc, transpose_a ? a + pc * lda + ic : a + ic * lda + pc, lda, packed_a);
                     a_packed = true;
                 }
-                pack_b(transpose_b, nr, kc, nc, transpose_b ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, packed_b);
+                // The short tile reads a row-major B in place when few row panels share it (m ≤ 64):
+                // packing would copy as much as those panels read.
+                bool direct_b = tile == short_tile && !transpose_b && m <= 64;
+                if (!direct_b)
+                    pack_b(transpose_b, nr, kc, nc, transpose_b ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, packed_b);
                 for (long ir = 0; ir < mc; ir += mr) {
                     long rows = min_long(mr, mc - ir);
                     const float *panel_a = packed_a + ir * kc;
@@ -344,21 +414,31 @@ static bool drive(
                     for (long jr = 0; jr < nc; jr += nr) {
                         long columns = min_long(nr, nc - jr);
                         long column = jc + jr;
-                        float *tile = c + (ic + ir) * ldc + column;
+                        float *c_tile = c + (ic + ir) * ldc + column;
                         const float *panel_b = packed_b + jr * kc;
-                        if (narrow) {
-                            narrow_kernel(kc, panel_a, panel_b, tile, ldc, alpha, block_beta, rows, columns);
+                        if (tile == narrow_tile) {
+                            narrow_kernel(kc, panel_a, panel_b, c_tile, ldc, alpha, block_beta, rows, columns);
+                            continue;
+                        }
+                        if (tile == short_tile) {
+                            if (direct_b)
+                                short_kernel(
+                                    kc, panel_a, b + pc * ldb + column, ldb, c_tile, ldc, alpha, block_beta, rows,
+                                    columns);
+                            else
+                                short_kernel(
+                                    kc, panel_a, panel_b, SHORT_COLUMNS, c_tile, ldc, alpha, block_beta, rows, columns);
                             continue;
                         }
                         if (upper) {
                             if (column + columns - 1 < row) continue;
                             if (column < row + rows - 1) {
                                 diagonal_tile(
-                                    kc, panel_a, panel_b, tile, ldc, alpha, block_beta, rows, columns, row, column);
+                                    kc, panel_a, panel_b, c_tile, ldc, alpha, block_beta, rows, columns, row, column);
                                 continue;
                             }
                         }
-                        micro_kernel(kc, panel_a, panel_b, tile, ldc, alpha, block_beta, rows, columns);
+                        micro_kernel(kc, panel_a, panel_b, c_tile, ldc, alpha, block_beta, rows, columns);
                     }
                 }
             }

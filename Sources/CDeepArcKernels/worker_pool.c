@@ -1,4 +1,4 @@
-// A small pool of persistent worker threads for splitting one GEMM call between cores.
+// A small pool of persistent worker threads for splitting a GEMM call or a loop between cores.
 //
 // Dispatch's concurrentPerform wakes a sleeping worker per call; on this project's machines that
 // costs 50–70 µs, a third of a 128 × 256 × 784 product. The pool's workers instead spin (with
@@ -25,6 +25,7 @@ static atomic_bool pool_busy;
 static long worker_count;                   // guarded by pool_lock
 static unsigned long creation_generation;   // guarded by pool_lock: the generation new workers start from
 
+// The current job, written by the pool's owner and read by the workers under pool_lock.
 static deeparc_part_body job_body;
 static void *job_context;
 static long job_parts;
@@ -44,25 +45,25 @@ static void *worker_main(void *argument) {
     for (;;) {
         struct timespec start;
         clock_gettime(CLOCK_MONOTONIC, &start);
-        unsigned long generation;
-        for (long spin = 0;; ++spin) {
-            generation = atomic_load_explicit(&job_generation, memory_order_acquire);
-            if (generation != seen) break;
+        for (long spin = 0; atomic_load_explicit(&job_generation, memory_order_acquire) == seen; ++spin) {
             _mm_pause();
             if ((spin & 63) == 63) {
                 if (elapsed_nanoseconds(&start) > SPIN_NANOSECONDS) break;
                 sched_yield();
             }
         }
-        if (generation == seen) {
-            pthread_mutex_lock(&pool_lock);
-            while ((generation = atomic_load_explicit(&job_generation, memory_order_acquire)) == seen)
-                pthread_cond_wait(&pool_wake, &pool_lock);
-            pthread_mutex_unlock(&pool_lock);
-        }
-        seen = generation;
-        if (index + 1 < job_parts) {
-            job_body(job_context, index + 1);
+        // The job is read under the lock it was published under, together with its generation, so a
+        // worker that was not needed for one job and wakes during the next runs the next one once.
+        pthread_mutex_lock(&pool_lock);
+        while (atomic_load_explicit(&job_generation, memory_order_acquire) == seen)
+            pthread_cond_wait(&pool_wake, &pool_lock);
+        seen = atomic_load_explicit(&job_generation, memory_order_acquire);
+        deeparc_part_body body = job_body;
+        void *context = job_context;
+        long parts = job_parts;
+        pthread_mutex_unlock(&pool_lock);
+        if (index + 1 < parts) {
+            body(context, index + 1);
             atomic_fetch_sub_explicit(&parts_left, 1, memory_order_acq_rel);
         }
     }
@@ -102,11 +103,11 @@ void deeparc_run_parts(long parts, deeparc_part_body body, void *context) {
     }
     long workers = ensure_workers(parts - 1);
     long pooled = workers + 1 < parts ? workers + 1 : parts;
+    pthread_mutex_lock(&pool_lock);
     job_body = body;
     job_context = context;
     job_parts = pooled;
     atomic_store_explicit(&parts_left, pooled - 1, memory_order_relaxed);
-    pthread_mutex_lock(&pool_lock);
     atomic_fetch_add_explicit(&job_generation, 1, memory_order_acq_rel);
     pthread_cond_broadcast(&pool_wake);
     pthread_mutex_unlock(&pool_lock);

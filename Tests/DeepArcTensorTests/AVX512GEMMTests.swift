@@ -113,24 +113,29 @@ struct AVX512GEMMTests {
     }
 
     @Test(
-        "the narrow tile (≤ 16 columns) gives the same bits as the wide one for the same columns",
+        "the wide (12 × 32), short (8 × 48) and narrow (16 × 16) tiles give the same bits for the same columns",
         .enabled(if: GEMMKernel.avx512Available, "the CPU has no AVX-512"))
-    func narrowTileMatchesWide() {
-        let (m, k) = (45, 777)
-        let a = StridedMatrix(rows: m, columns: k, padding: 0, seed: 30)
-        let b = StridedMatrix(rows: k, columns: 48, padding: 0, seed: 31)
-        func product(columns: Int) -> [Float] {
-            var c = [Float](repeating: 0, count: m * columns)
-            c.withUnsafeMutableBufferPointer { out in
-                AVX512GEMM.sgemm(
-                    transposeA: false, transposeB: false, m: m, n: columns, k: k, alpha: 1, a: a.values, lda: k,
-                    b: b.values, ldb: 48, beta: 0, c: out.baseAddress!, ldc: columns, threads: 1)
+    func tilesGiveTheSameBits() {
+        // 48 rows: 64 columns take the wide tile, 48 the short one, 16 the narrow one.
+        let (m, k) = (48, 777)
+        for transposeB in [false, true] {
+            let a = StridedMatrix(rows: m, columns: k, padding: 0, seed: 30)
+            let b = StridedMatrix(rows: transposeB ? 64 : k, columns: transposeB ? k : 64, padding: 0, seed: 31)
+            func product(columns: Int) -> [Float] {
+                var c = [Float](repeating: 0, count: m * columns)
+                c.withUnsafeMutableBufferPointer { out in
+                    AVX512GEMM.sgemm(
+                        transposeA: false, transposeB: transposeB, m: m, n: columns, k: k, alpha: 1, a: a.values,
+                        lda: k, b: b.values, ldb: b.stride, beta: 0, c: out.baseAddress!, ldc: columns, threads: 1)
+                }
+                return c
             }
-            return c
-        }
-        let wide = product(columns: 48), narrow = product(columns: 16)
-        for i in 0..<m {
-            #expect(narrow[(i * 16)..<((i + 1) * 16)].map(\.bitPattern) == wide[(i * 48)..<(i * 48 + 16)].map(\.bitPattern))
+            let wide = product(columns: 64), short = product(columns: 48), narrow = product(columns: 16)
+            for i in 0..<m {
+                let reference = wide[(i * 64)..<(i * 64 + 16)].map(\.bitPattern)
+                #expect(short[(i * 48)..<(i * 48 + 16)].map(\.bitPattern) == reference, "row \(i), Bᵀ \(transposeB)")
+                #expect(narrow[(i * 16)..<((i + 1) * 16)].map(\.bitPattern) == reference, "row \(i), Bᵀ \(transposeB)")
+            }
         }
     }
 

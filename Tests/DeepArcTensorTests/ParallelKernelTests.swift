@@ -30,6 +30,20 @@ struct ParallelKernelTests {
         #expect(total.load(ordering: .relaxed) == 2 * (499 * 500 / 2))
     }
 
+    @Test("back-to-back loops of different widths each run every iteration once (workers left out of one job join the next)")
+    func backToBackLoopsOfDifferentWidths() {
+        let slots = UnsafeMutableBufferPointer<Int>.allocate(capacity: 5)
+        defer { slots.deallocate() }
+        var failures = 0
+        for round in 0..<3000 {
+            let iterations = round % 2 == 0 ? 2 : 5
+            slots.initialize(repeating: 0)
+            ParallelLoop.forEach(iterations: iterations, threads: 5) { index in slots[index] += 1 }
+            if slots[0..<iterations].contains(where: { $0 != 1 }) { failures += 1 }
+        }
+        #expect(failures == 0)
+    }
+
     /// Columns 0..<width of a rows × stride matrix whose values span many magnitudes.
     private func values(rows: Int, stride: Int, seed: UInt64) -> [Float] {
         var generator = SeededGenerator(seed: seed)
