@@ -13,8 +13,9 @@ import Synchronization
 /// Laws:
 /// - The choice never changes what is computed, only the rounding of sums (both compute
 ///   alpha · op(A) · op(B) + beta · C in single precision).
-/// - With the AVX-512 kernel, every element of C is summed in an order fixed by k alone, so a row
-///   of a product does not depend on the batch it was computed with or on the thread count.
+/// - With the AVX-512 kernel, every element of C is summed in an order fixed by k, the transposes
+///   and the column count (never by m), so a row of a product does not depend on the batch it was
+///   computed with or on the thread count.
 /// - ``avx512`` falls back to OpenBLAS on a CPU without AVX-512; it never fails.
 public enum GEMMKernel: String, Sendable, CaseIterable, CustomStringConvertible {
     /// The AVX-512 kernel when the CPU has AVX-512 and OpenBLAS's kernel does not use it; otherwise

@@ -22,7 +22,8 @@ bool deeparc_avx512_available(void);
 /// Each element of C is summed over k in an order fixed by k alone, so a row of the result does not
 /// depend on m, n, the rows computed with it or the thread count. C at most 16 columns wide takes a
 /// 16 × 16 micro-tile, C with 16, 32 or 64 rows an 8 × 48 one instead of 12 × 32, all with the same
-/// sums.
+/// sums. The one exception: A · Bᵀ with at most 16 columns and k ≥ 256 takes a reduction kernel that
+/// sums each element in 16 interleaved partial sums (its rows are still independent of m and threads).
 void deeparc_sgemm_avx512(
     bool transpose_a, bool transpose_b, long m, long n, long k, float alpha,
     const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc, long threads);
