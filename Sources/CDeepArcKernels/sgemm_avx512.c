@@ -131,6 +131,25 @@ static inline void transpose_16x16(__m512 rows[16]) {
     }
 }
 
+// Writes, for every kk in [0, kc), element kk of each of the first 16 rows at `source` (row stride
+// `stride`; rows from `valid` on read as zero) as one vector at destination + kk·destination_stride,
+// the lanes in `lanes`: 16 values of k from each row at a time, transposed in registers.
+__attribute__((target("avx512f")))
+static void store_columns_of_rows(
+    const float *source, long stride, long valid, long kc, float *destination, long destination_stride,
+    __mmask16 lanes) {
+    for (long k0 = 0; k0 < kc; k0 += 16) {
+        __mmask16 load = lane_mask(kc - k0);
+        __m512 block[16];
+        for (long i = 0; i < 16; ++i)
+            block[i] = i < valid ? _mm512_maskz_loadu_ps(load, source + i * stride + k0) : _mm512_setzero_ps();
+        transpose_16x16(block);
+        long count = min_long(16, kc - k0);
+        for (long t = 0; t < count; ++t)
+            _mm512_mask_storeu_ps(destination + (k0 + t) * destination_stride, lanes, block[t]);
+    }
+}
+
 // Packs op(A)[0..<mc][0..<kc] into `mr`-row panels (mr ≤ 16): panel p holds, for each kk, the mr
 // values op(A)[p·mr + i][kk] contiguously (zero past mc). op(A)[i][kk] = transposed ? a[kk·lda + i] : a[i·lda + kk].
 __attribute__((target("avx512f")))
@@ -147,17 +166,7 @@ static void pack_a(bool transposed, long mr, long mc, long kc, const float *a, l
                 _mm512_mask_storeu_ps(panel + kk * mr, panel_lanes, v);
             }
         } else {
-            // 16 values of k from each row, transposed in registers into 16 panel columns.
-            const float *source = a + i0 * lda;
-            for (long k0 = 0; k0 < kc; k0 += 16) {
-                __mmask16 load = lane_mask(kc - k0);
-                __m512 block[16];
-                for (long i = 0; i < 16; ++i)
-                    block[i] = i < rows ? _mm512_maskz_loadu_ps(load, source + i * lda + k0) : _mm512_setzero_ps();
-                transpose_16x16(block);
-                long count = min_long(16, kc - k0);
-                for (long t = 0; t < count; ++t) _mm512_mask_storeu_ps(panel + (k0 + t) * mr, panel_lanes, block[t]);
-            }
+            store_columns_of_rows(a + i0 * lda, lda, rows, kc, panel, mr, panel_lanes);
         }
     }
 }
@@ -182,18 +191,8 @@ static void pack_b(bool transposed, long nr, long kc, long nc, const float *b, l
                 for (long kk = 0; kk < kc; ++kk)
                     _mm512_store_ps(panel + kk * nr + half, _mm512_maskz_loadu_ps(load, source + kk * ldb));
             } else {
-                // 16 values of k from each of the 16 columns (rows of b), transposed in registers
-                // into 16 rows of the panel.
-                const float *source = b + (j0 + half) * ldb;
-                for (long k0 = 0; k0 < kc; k0 += 16) {
-                    __mmask16 load = lane_mask(kc - k0);
-                    __m512 block[16];
-                    for (long j = 0; j < 16; ++j)
-                        block[j] = j < valid ? _mm512_maskz_loadu_ps(load, source + j * ldb + k0) : _mm512_setzero_ps();
-                    transpose_16x16(block);
-                    long count = min_long(16, kc - k0);
-                    for (long t = 0; t < count; ++t) _mm512_store_ps(panel + (k0 + t) * nr + half, block[t]);
-                }
+                // The 16 columns of this half are rows of b.
+                store_columns_of_rows(b + (j0 + half) * ldb, ldb, valid, kc, panel + half, nr, (__mmask16)0xFFFF);
             }
         }
     }
