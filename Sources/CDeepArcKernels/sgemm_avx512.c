@@ -554,7 +554,7 @@ static void product(
 
 // MARK: - Splitting between threads
 
-enum { MAX_PARTS = 64, PARALLEL_MULTIPLY_ADDS = 1 << 21 };
+enum { MAX_PARTS = 64 };
 
 typedef struct {
     bool transpose_a, transpose_b, upper, by_columns;
@@ -589,7 +589,7 @@ static void run_part(void *context, long part) {
 }
 
 static long part_count(long threads, double multiply_adds, long rows, long columns) {
-    if (threads <= 1 || multiply_adds < PARALLEL_MULTIPLY_ADDS) return 1;
+    if (threads <= 1 || multiply_adds < DEEPARC_PARALLEL_MULTIPLY_ADDS) return 1;
     long blocks = (rows + MR - 1) / MR;
     long column_blocks = (columns + NR - 1) / NR;
     if (column_blocks > blocks) blocks = column_blocks;
@@ -623,14 +623,18 @@ void deeparc_ssyrk_upper_avx512(
         .transpose_a = transpose, .transpose_b = !transpose, .upper = true, .m = n, .n = n, .k = k,
         .lda = lda, .ldb = lda, .ldc = ldc, .alpha = alpha, .beta = beta, .a = a, .b = a, .c = c};
     long parts = part_count(threads, (double)n * n * k / 2, n, n);
+    deeparc_triangle_row_bounds(n, parts, MR, job.bounds);
+    deeparc_run_parts(parts, run_part, &job);
+}
+
+void deeparc_triangle_row_bounds(long n, long parts, long granularity, long *bounds) {
     // Rows [0, r) hold the fraction 1 − (1 − r/n)² of the triangle: equal shares per part.
-    job.bounds[0] = 0;
+    bounds[0] = 0;
     for (long part = 1; part < parts; ++part) {
         double fraction = 1 - __builtin_sqrt(1 - (double)part / (double)parts);
-        long row = (long)(fraction * (double)n / MR + 0.5) * MR;
-        if (row < job.bounds[part - 1]) row = job.bounds[part - 1];
-        job.bounds[part] = row < n ? row : n;
+        long row = (long)(fraction * (double)n / granularity + 0.5) * granularity;
+        if (row < bounds[part - 1]) row = bounds[part - 1];
+        bounds[part] = row < n ? row : n;
     }
-    job.bounds[parts] = n;
-    deeparc_run_parts(parts, run_part, &job);
+    bounds[parts] = n;
 }

@@ -1,3 +1,4 @@
+internal import CDeepArcKernels
 internal import COpenBLAS
 import Synchronization
 
@@ -54,8 +55,9 @@ public enum BLAS {
         }
     }
 
-    /// Products of at least this many multiply-adds are split over the threads.
-    static let parallelMultiplyAdds = 1 << 21
+    /// Products of at least this many multiply-adds are split over the threads (the AVX-512
+    /// GEMM's threshold too).
+    static let parallelMultiplyAdds = Int(DEEPARC_PARALLEL_MULTIPLY_ADDS)
 
     /// The OpenBLAS side of ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``:
     /// OpenBLAS runs single-threaded, so a large product is split by columns (by rows when C is
@@ -126,10 +128,8 @@ public enum BLAS {
                 transpose: transpose, n: n, k: k, alpha: alpha, a: a, lda: lda, beta: beta, c: c, ldc: ldc)
         } else {
             let parts = n * n * k / 2 >= parallelMultiplyAdds ? min(threadCount, max(1, n / 16)) : 1
-            // Rows [0, r) hold the fraction 1 − (1 − r/n)² of the triangle: equal shares per part.
-            let bounds = (0...parts).map { part in
-                part == parts ? n : Int((1 - (1 - Double(part) / Double(parts)).squareRoot()) * Double(n))
-            }
+            var bounds = [Int](repeating: 0, count: parts + 1)
+            deeparc_triangle_row_bounds(n, parts, 1, &bounds)
             ParallelLoop.forEach(iterations: parts, threads: parts) { part in
                 guard bounds[part] < bounds[part + 1] else { return }
                 openBLASSyrkRows(

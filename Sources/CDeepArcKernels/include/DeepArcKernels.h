@@ -45,6 +45,13 @@ void deeparc_accumulate_column_moments_avx512(
 void deeparc_centre_rows_avx512(
     const float *x, long rows, long columns, const double *means, double scale, float *out);
 
+/// Products of at least this many multiply-adds are split between threads (by either implementation).
+enum { DEEPARC_PARALLEL_MULTIPLY_ADDS = 2097152 };
+
+/// Fills bounds[0 ... parts] with ascending row bounds that give each of `parts` parts an equal share
+/// of an n × n upper triangle; interior bounds are multiples of `granularity`.
+void deeparc_triangle_row_bounds(long n, long parts, long granularity, long *bounds);
+
 /// Rows per micro-tile of the AVX-512 kernels (the granularity for splitting rows among threads).
 long deeparc_sgemm_avx512_tile_rows(void);
 
