@@ -8,12 +8,8 @@ enum Parallel {
     /// Calls `body(i)` for every `i` in `0..<count`, concurrently when `count > 1`.
     /// Each call must write only memory that no other call touches.
     static func forEach(_ count: Int, _ body: (Int) -> Void) {
-        if count <= 0 { return }
-        if count == 1 {
-            body(0)
-            return
-        }
-        // Each piece writes disjoint memory through pointers and returns before `forEach` does.
+        // Each piece writes disjoint memory through pointers and returns before `forEach` does;
+        // ParallelLoop runs zero or one piece on the calling thread itself.
         ParallelLoop.forEach(iterations: count, body)
     }
 
