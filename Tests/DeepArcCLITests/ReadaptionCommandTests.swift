@@ -91,6 +91,18 @@ struct ReadaptionCommandTests {
         #expect(try before.jsonObject()["accuracy"] as? Double == Self.accuracy(report["accuracyBefore"] as? [String: Any], "test"))
     }
 
+    @Test func theOptimizerAndLearningRateReachBothRuns() throws {
+        let model = try Self.checkpoint()
+        let result = try CLI.run([
+            "enhance", "--model", model, "--dataset", Self.images, "--samples", "32", "--epochs", "1",
+            "--optimizer", "adamw", "--lr", "0.002", "--format", "json",
+        ])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let options = try #require(try result.jsonObject()["options"] as? [String: Any])
+        #expect(options["optimizer"] as? String == "adamw")
+        #expect((options["learningRate"] as? Double).map { abs($0 - 0.002) < 1e-9 } == true)
+    }
+
     @Test func enhanceReadsTheFileOfDeeparcAttack() throws {
         let model = try Self.checkpoint()
         let scratch = try TemporaryDirectory()
@@ -229,6 +241,7 @@ struct ReadaptionCommandTests {
         (["repair", "--measure", "nope"], ["nope", "gaussian"]),
         (["repair", "--target-accuracy", "0.9", "--target-measure", "best"], ["--target-measure", "evaluated", "best"]),
         (["enhance", "--target-accuracy", "1.5"], ["--target-accuracy", "(0, 1]", "1.5"]),
+        (["enhance", "--optimizer", "rmsprop"], ["--optimizer", "rmsprop", "sgd", "adamw"]),
     ])
     func badSettingsFailWithOneLine(arguments: [String], fragments: [String]) throws {
         let model = try Self.checkpoint()

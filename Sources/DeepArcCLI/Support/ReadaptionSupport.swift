@@ -55,7 +55,10 @@ struct RetrainingArguments: ParsableArguments {
     @Option(help: "Samples per retraining step.")
     var batchSize: Int = 128
 
-    @Option(name: .customLong("lr"), help: "The SGD learning rate (default 0.01).")
+    @Option(help: "The optimizer of both runs: sgd (momentum 0.9), adam or adamw.")
+    var optimizer: String = TrainingConfiguration.OptimizerKind.sgd.rawValue
+
+    @Option(name: .customLong("lr"), help: "The learning rate (default 0.01 for sgd, 0.001 for adam and adamw).")
     var learningRate: Float?
 
     @Option(help: "The seed of the batch order (and of the attack or the first mutant).")
@@ -93,6 +96,11 @@ struct RetrainingArguments: ParsableArguments {
         }
         options.targetMeasure = measure
         options.batchSize = batchSize
+        guard let optimizerKind = TrainingConfiguration.OptimizerKind(rawValue: optimizer) else {
+            let values = TrainingConfiguration.OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw CLIError("--optimizer must be one of \(values), got '\(optimizer)'")
+        }
+        options.optimizer = optimizerKind
         options.learningRate = learningRate
         options.seed = seed
         do {
