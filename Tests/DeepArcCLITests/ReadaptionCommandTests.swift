@@ -103,6 +103,22 @@ struct ReadaptionCommandTests {
         #expect((options["learningRate"] as? Double).map { abs($0 - 0.002) < 1e-9 } == true)
     }
 
+    /// --threshold reaches the modularization: th = 1 keeps every compared unit (all but the
+    /// classifier) a module of its own, a threshold below every CKA value merges them into one.
+    @Test(arguments: [("1", false), ("0.0001", true)])
+    func theThresholdShapesTheModules(threshold: String, merged: Bool) throws {
+        let model = try Self.checkpoint()
+        let result = try CLI.run([
+            "enhance", "--model", model, "--dataset", Self.images, "--samples", "32", "--epochs", "1",
+            "--threshold", threshold, "--no-baseline", "--format", "json",
+        ])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let ranking = try #require(try result.jsonObject()["ranking"] as? [String: Any])
+        let modules = try #require(ranking["modules"] as? [[String: Any]]).compactMap { $0["units"] as? [Int] }
+        let compared = Array(0..<(try Checkpoint.load(from: model).0.unitCount - 1))
+        #expect(modules == (merged ? [compared] : compared.map { [$0] }))
+    }
+
     @Test func enhanceReadsTheFileOfDeeparcAttack() throws {
         let model = try Self.checkpoint()
         let scratch = try TemporaryDirectory()
@@ -242,6 +258,8 @@ struct ReadaptionCommandTests {
         (["repair", "--target-accuracy", "0.9", "--target-measure", "best"], ["--target-measure", "evaluated", "best"]),
         (["enhance", "--target-accuracy", "1.5"], ["--target-accuracy", "(0, 1]", "1.5"]),
         (["enhance", "--optimizer", "rmsprop"], ["--optimizer", "rmsprop", "sgd", "adamw"]),
+        (["enhance", "--threshold", "1.5"], ["--threshold", "(0, 1]", "1.5"]),
+        (["repair", "--units", "1-2", "--threshold", "0.9"], ["--units", "--threshold"]),
     ])
     func badSettingsFailWithOneLine(arguments: [String], fragments: [String]) throws {
         let model = try Self.checkpoint()

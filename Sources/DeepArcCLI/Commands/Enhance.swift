@@ -11,11 +11,12 @@ extension DeepArcCommand {
                 D is the first N training samples; D′ their adversarial versions, read from --adversarial (an .npz \
                 written by `deeparc attack --split train` on the same N samples: x, y, source) or made here with \
                 --attack (default fgsm). The modules come from a modularization of the model on the first \
-                min(N, 1000) samples of D with the default metric and partitioner (or --units a-b retrains those \
-                units without locating). Both runs use the loss α·CE(D ∪ D′) + β·Dev(D′), the same data, epochs \
-                and seed. Prints trained parameter count, accuracy before (on D′), after (on D′, D and the test \
-                split) and wall time for modular and full retraining. JSON: the ReadaptionReport. --out-modular \
-                and --out-full write the retrained checkpoints after success.
+                min(N, 1000) samples of D with the default metric and partitioner, or those of --config, \
+                --metric, --partitioner and --threshold (or --units a-b retrains those units without locating). \
+                Both runs use the loss α·CE(D ∪ D′) + β·Dev(D′), the same data, epochs and seed. Prints trained \
+                parameter count, accuracy before (on D′), after (on D′, D and the test split) and wall time for \
+                modular and full retraining. JSON: the ReadaptionReport. --out-modular and --out-full write the \
+                retrained checkpoints after success.
                 """)
 
         @OptionGroup var common: CommonOptions
@@ -76,7 +77,8 @@ extension DeepArcCommand {
 
             let (network, original, test) = try ReadaptionSupport.load(model: model, data: data, samples: samples)
             let (moduleUnits, retrain) = try ReadaptionSupport.modules(
-                of: network, original: original, units: retraining.units, progress: progress)
+                of: network, original: original, units: retraining.units, strategies: retraining.strategies,
+                progress: progress)
             let readaptionData: ReadaptionData
             if let adversarial {
                 readaptionData = try Self.readAdversarial(adversarial, original: original)

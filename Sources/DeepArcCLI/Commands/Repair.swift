@@ -12,11 +12,12 @@ extension DeepArcCommand {
                 D is the first N training samples. Each mutant (seeds seed, seed+1, …) replaces randomly chosen \
                 weights with fresh random values until its accuracy on D has dropped by --drop of the original \
                 (± 2 points); D′ is the samples of D the mutant gets wrong. The modules come from a \
-                modularization of the mutant on the first min(N, 1000) samples of D (or --units a-b), then the \
-                critical module is retrained with α·CE(D ∪ D′) + β·Dev(D′), next to full retraining. The default \
-                measure is gaussian (D′ is not paired); with explicit, each sample of D′ is paired with itself \
-                in D. Prints one Table III report per mutant. JSON: {"targetDrop", "mutants": [{"seed", \
-                "mutant", "accuracyDrop", "report"}]}.
+                modularization of the mutant on the first min(N, 1000) samples of D (with the strategies of \
+                --config, --metric, --partitioner and --threshold, or --units a-b), then the critical module is \
+                retrained with α·CE(D ∪ D′) + β·Dev(D′), next to full retraining. The default measure is \
+                gaussian (D′ is not paired); with explicit, each sample of D′ is paired with itself in D. Prints \
+                one Table III report per mutant. JSON: {"targetDrop", "mutants": [{"seed", "mutant", \
+                "accuracyDrop", "report"}]}.
                 """)
 
         @OptionGroup var common: CommonOptions
@@ -74,7 +75,8 @@ extension DeepArcCommand {
                 let readaptionData = try ReadaptionData(
                     original: original, new: new, sources: measure.pairing == .paired ? wrong : nil)
                 let (moduleUnits, retrain) = try ReadaptionSupport.modules(
-                    of: mutant.model, original: original, units: retraining.units, progress: progress)
+                    of: mutant.model, original: original, units: retraining.units, strategies: retraining.strategies,
+                    progress: progress)
                 let result = try ReadaptionSupport.run(
                     .repair, readapter: readapter, model: mutant.model, moduleUnits: moduleUnits, retrain: retrain,
                     data: readaptionData, test: test, epochs: options.epochs, progress: progress)

@@ -22,6 +22,10 @@ struct RetrainingArguments: ParsableArguments {
     @Option(help: ArgumentHelp("How modules are found: auto (a modularization of the model).", valueName: "auto"))
     var modules: String = "auto"
 
+    /// The similarity metric and partitioner of that modularization (--config, --metric,
+    /// --partitioner, --threshold, as `deeparc modularize` takes them).
+    @OptionGroup var strategies: ModularizationStrategyOptions
+
     @Option(
         help: ArgumentHelp(
             "Retrain exactly the units a through b (a-b, or one unit a) and skip locating the critical module.",
@@ -79,7 +83,17 @@ struct RetrainingArguments: ParsableArguments {
         guard modules == "auto" else {
             throw CLIError("--modules must be auto, got '\(modules)' (use --units a-b for explicit units)")
         }
-        if let units { _ = try ReadaptionSupport.parseUnits(units) }
+        if let units {
+            _ = try ReadaptionSupport.parseUnits(units)
+            if strategies.config != nil || strategies.metric != nil || strategies.partitioner != nil
+                || strategies.threshold != nil
+            {
+                throw CLIError(
+                    "--units \(units) names the units to retrain, so no modularization runs: drop --config, --metric, "
+                        + "--partitioner and --threshold")
+            }
+        }
+        if let problem = strategies.problem { throw CLIError(problem) }
     }
 
     /// The retraining recipe these options describe, checked.
@@ -184,10 +198,12 @@ enum ReadaptionSupport {
     }
 
     /// The modules to work with: the explicit `units` as one module, or the modules of a
-    /// modularization of `model` (registry defaults) on the first min(|D|, 1000) samples of D.
+    /// modularization of `model` (with `strategies`: the defaults, a configuration's, or the flags')
+    /// on the first min(|D|, 1000) samples of D.
     /// - Returns: the module units and, when explicit, the module indices to retrain.
     static func modules(
-        of model: Model, original: Dataset, units: String?, progress: ProgressReporter
+        of model: Model, original: Dataset, units: String?, strategies: ModularizationStrategyOptions,
+        progress: ProgressReporter
     ) throws -> (moduleUnits: [[Int]], retrain: [Int]?) {
         if let units {
             let range = try parseUnits(units)
@@ -197,11 +213,7 @@ enum ReadaptionSupport {
             }
             return ([Array(range)], [0])
         }
-        let configuration = PipelineConfiguration()
-        let registry = RegistryContext.registry
-        let modularizer = Modularizer(
-            similarity: try registry.similarityMetrics.make(configuration.similarity),
-            partitioner: try registry.partitioners.make(configuration.partitioner))
+        let modularizer = try strategies.makeModularizer(registry: RegistryContext.registry)
         let count = min(original.count, 1000)
         guard count >= 2 else {
             throw CLIError("modularizing needs at least 2 samples in D, got \(count); use --units a-b instead")
