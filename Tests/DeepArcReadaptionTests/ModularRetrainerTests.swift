@@ -220,4 +220,64 @@ struct ModularRetrainerTests {
             #expect(abs(measured - expected) < 1e-12, "epoch \(epoch.epoch): \(measured) vs \(expected)")
         }
     }
+
+    @Test(
+        "checks within an epoch stop at the first check that reaches the target and leave training unchanged",
+        arguments: [true, false])
+    func checksWithinAnEpoch(cachePrefix: Bool) throws {
+        let (model, data) = try trainedMLPWithFGSM()
+        // 128 + 128 samples in batches of 32: 8 steps per epoch, checked after steps 2, 4, 6 and 8.
+        var options = quickOptions(epochs: 3, batchSize: 32, alpha: 1, beta: 0.5)
+        options.learningRate = 0.05
+        options.cachePrefix = cachePrefix
+        options.targetMeasure = .evaluated
+        options.targetChecksPerEpoch = 4
+        let scope = try RetrainingScope.modules([1], of: [[0], [1], [2]])
+        func retrain() throws -> RetrainingOutcome {
+            try ModularRetrainer(measure: ExplicitDeviation(options: .init()), options: options)
+                .retrain(model, scope: scope, data: data)
+        }
+        let unchecked = try retrain().summary
+        options.targetAccuracy = 1
+        let everyCheck = try retrain().summary
+        let sequence = everyCheck.epochs.flatMap(\.evaluations)
+        try #require(sequence.allSatisfy { $0 < 1 }, "the unreachable target was reached: \(sequence)")
+        #expect(everyCheck.epochs.map(\.evaluations.count) == [4, 4, 4])
+        #expect(everyCheck.epochs.map(\.steps) == [8, 8, 8])
+        #expect(everyCheck.stepLosses == unchecked.stepLosses, "the checks are inference passes")
+
+        // Aim at a check inside an epoch that is the first to reach its value: the run must stop
+        // there, and the model it returns must have exactly that accuracy, measured independently.
+        let interior = try #require(
+            sequence.indices.first { $0 % 4 != 3 && sequence[$0] > (sequence[..<$0].max() ?? -1) && $0 > 0 },
+            "no interior check improves on the earlier ones: \(sequence)")
+        options.targetAccuracy = sequence[interior]
+        let stopped = try retrain()
+        #expect(stopped.summary.epochs.flatMap(\.evaluations) == Array(sequence[...interior]))
+        let steps = stopped.summary.epochs.map(\.steps).reduce(0, +)
+        #expect(steps == (interior / 4) * 8 + (interior % 4 + 1) * 2)
+        #expect(stopped.summary.stepLosses == Array(everyCheck.stepLosses.prefix(steps)))
+        #expect(abs(try accuracy(of: stopped.model, on: data.new) - sequence[interior]) < 1e-12)
+    }
+
+    @Test("the check steps are ⌈k·B/n⌉ for k = 1…n")
+    func checkSteps() {
+        #expect(ModularRetrainer.checkSteps(batchCount: 32, checks: 4) == [8, 16, 24, 32])
+        #expect(ModularRetrainer.checkSteps(batchCount: 10, checks: 3) == [4, 7, 10])
+        #expect(ModularRetrainer.checkSteps(batchCount: 2, checks: 4) == [1, 2])
+        #expect(ModularRetrainer.checkSteps(batchCount: 7, checks: 1) == [7])
+    }
+
+    @Test("checks per epoch must be at least 1, and above 1 only with the evaluated measure")
+    func checksPerEpochValidation() throws {
+        var options = quickOptions()
+        options.targetChecksPerEpoch = 0
+        let measure = try ExplicitDeviation(options: .init())
+        #expect(throws: DeepArcError.self) { try ModularRetrainer(measure: measure, options: options) }
+        options.targetChecksPerEpoch = 2
+        options.targetMeasure = .training
+        #expect(throws: DeepArcError.self) { try ModularRetrainer(measure: measure, options: options) }
+        options.targetMeasure = .evaluated
+        _ = try ModularRetrainer(measure: measure, options: options)
+    }
 }

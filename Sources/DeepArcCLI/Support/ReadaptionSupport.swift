@@ -56,6 +56,12 @@ struct RetrainingArguments: ParsableArguments {
             valueName: "evaluated|training"))
     var targetMeasure: String = ModularRetrainer.Options.TargetMeasure.evaluated.rawValue
 
+    @Option(
+        help: ArgumentHelp(
+            "How many times per epoch an evaluated --target-accuracy is checked (default 1, at the epoch's end).",
+            valueName: "n"))
+    var targetChecks: Int = 1
+
     @Option(help: "Samples per retraining step.")
     var batchSize: Int = 128
 
@@ -109,6 +115,7 @@ struct RetrainingArguments: ParsableArguments {
             throw CLIError("--target-measure must be one of \(values), got '\(targetMeasure)'")
         }
         options.targetMeasure = measure
+        options.targetChecksPerEpoch = targetChecks
         options.batchSize = batchSize
         guard let optimizerKind = TrainingConfiguration.OptimizerKind(rawValue: optimizer) else {
             let values = TrainingConfiguration.OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")
@@ -140,6 +147,7 @@ struct RetrainingArguments: ParsableArguments {
         switch option.trimmingCharacters(in: .whitespaces) {
         case "batchSize": return "batch-size"
         case "targetAccuracy": return "target-accuracy"
+        case "targetChecksPerEpoch": return "target-checks"
         case "learningRate": return "lr"
         case let other: return other
         }
@@ -247,7 +255,9 @@ enum ReadaptionSupport {
         return try readapter.run(
             task, model: model, moduleUnits: moduleUnits, data: data, test: test, modules: retrain
         ) { full, epoch in
-            let evaluated = epoch.evaluatedNewAccuracy.map { String(format: ", evaluated %.3f", $0) } ?? ""
+            let evaluated =
+                epoch.evaluations.isEmpty
+                ? "" : ", evaluated " + epoch.evaluations.map { String(format: "%.3f", $0) }.joined(separator: " ")
             progress.line(
                 String(
                     format: "  %@ epoch %d/%d: loss %.4f (CE %.4f, Dev %.4f), accuracy %.3f, on D′ %.3f%@, %.1f s",

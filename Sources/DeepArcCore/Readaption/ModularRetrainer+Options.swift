@@ -33,6 +33,13 @@ extension ModularRetrainer {
         public var targetAccuracy: Double?
         /// What ``targetAccuracy`` is compared with (default ``TargetMeasure/evaluated``).
         public var targetMeasure: TargetMeasure = .evaluated
+        /// How many times per epoch an ``TargetMeasure/evaluated`` target is checked (default 1, at
+        /// the epoch's end; at least 1). With n, the checks follow steps ⌈k·B/n⌉ for k = 1…n of an
+        /// epoch of B steps, and the run stops at the first check that reaches the target. A run that
+        /// gains several points per epoch otherwise overshoots the target by up to that gain, and two
+        /// runs that learn at different speeds are compared at different distances from it; each check
+        /// costs one inference pass over D′, counted in the epoch's time.
+        public var targetChecksPerEpoch: Int = 1
         /// Samples per step (default 128). Each batch holds a proportional share of D and of D′.
         public var batchSize: Int = 128
         /// The optimizer (default SGD).
@@ -60,7 +67,8 @@ extension ModularRetrainer {
         public init() {}
 
         private enum CodingKeys: String, CodingKey, CaseIterable {
-            case alpha, beta, epochs, targetAccuracy, targetMeasure, batchSize, optimizer, learningRate, momentum, nesterov, weightDecay, schedule
+            case alpha, beta, epochs, targetAccuracy, targetMeasure, targetChecksPerEpoch, batchSize, optimizer, learningRate
+            case momentum, nesterov, weightDecay, schedule
             case seed, cachePrefix, maximumCacheBytes
         }
 
@@ -78,6 +86,8 @@ extension ModularRetrainer {
             targetAccuracy = try container.decodeIfPresent(Double.self, forKey: .targetAccuracy)
             targetMeasure =
                 try container.decodeIfPresent(TargetMeasure.self, forKey: .targetMeasure) ?? defaults.targetMeasure
+            targetChecksPerEpoch =
+                try container.decodeIfPresent(Int.self, forKey: .targetChecksPerEpoch) ?? defaults.targetChecksPerEpoch
             batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
             optimizer =
                 try container.decodeIfPresent(TrainingConfiguration.OptimizerKind.self, forKey: .optimizer)
@@ -141,7 +151,8 @@ extension ModularRetrainer {
 
         /// Checks the values.
         /// - Throws: ``DeepArcError/invalidOption(strategy:option:reason:)`` naming `alpha` or `beta`
-        ///   when negative or not finite, both when α = β = 0, and `epochs`, `targetAccuracy`, `batchSize`,
+        ///   when negative or not finite, both when α = β = 0, and `epochs`, `targetAccuracy`,
+        ///   `targetChecksPerEpoch` (below 1, or above 1 with the training measure), `batchSize`,
         ///   `learningRate`, `weightDecay` or `maximumCacheBytes` when out of range.
         public func validate() throws(DeepArcError) {
             let owner = "retraining"
@@ -159,6 +170,16 @@ extension ModularRetrainer {
             if let targetAccuracy, !(targetAccuracy > 0 && targetAccuracy <= 1) {
                 throw .invalidOption(
                     strategy: owner, option: "targetAccuracy", reason: "must be in (0, 1], got \(targetAccuracy)")
+            }
+            guard targetChecksPerEpoch >= 1 else {
+                throw .invalidOption(
+                    strategy: owner, option: "targetChecksPerEpoch",
+                    reason: "must be at least 1, got \(targetChecksPerEpoch)")
+            }
+            guard targetChecksPerEpoch == 1 || targetMeasure == .evaluated else {
+                throw .invalidOption(
+                    strategy: owner, option: "targetChecksPerEpoch",
+                    reason: "checks within an epoch need the evaluated target measure, not \(targetMeasure.rawValue)")
             }
             guard batchSize >= 1 else {
                 throw .invalidOption(

@@ -155,10 +155,17 @@ public struct ModularRetrainer {
         var epochs: [RetrainingSummary.Epoch] = []
         var stepLosses: [Double] = []
         var globalStep = 0
+        let checksEvaluated = options.targetAccuracy != nil && options.targetMeasure == .evaluated
+        var reached = false
         for epoch in 1...options.epochs {
             let epochStarted = Date()
             var sums = (loss: 0.0, crossEntropy: 0.0, deviation: 0.0, correct: 0, count: 0, correctNew: 0, countNew: 0)
-            for (step, rows) in plan.epoch(epoch - 1).enumerated() {
+            let batches = plan.epoch(epoch - 1)
+            let checkSteps =
+                checksEvaluated ? Self.checkSteps(batchCount: batches.count, checks: options.targetChecksPerEpoch) : []
+            var evaluations: [Double] = []
+            var steps = 0
+            for (step, rows) in batches.enumerated() {
                 let batch = try prefix.batch(rows, data: data)
                 optimizer.learningRate = schedule.learningRate(
                     base: options.effectiveLearningRate, step: globalStep, totalSteps: totalSteps,
@@ -177,6 +184,7 @@ public struct ModularRetrainer {
                 }
                 optimizer.step(parameters)
                 globalStep += 1
+                steps += 1
                 stepLosses.append(loss.total)
                 let weight = Double(loss.count)
                 sums.loss += loss.total * weight
@@ -186,20 +194,27 @@ public struct ModularRetrainer {
                 sums.count += loss.count
                 sums.correctNew += loss.correctNew
                 sums.countNew += loss.countNew
+                if checkSteps.contains(steps), let target = options.targetAccuracy {
+                    evaluations.append(try prefix.newAccuracy(data: data, batchSize: inferenceBatchSize))
+                    if let last = evaluations.last, last >= target {
+                        reached = true
+                        break
+                    }
+                }
             }
             let seen = Double(max(sums.count, 1))
             let trainingNewAccuracy = Double(sums.correctNew) / Double(max(sums.countNew, 1))
-            let evaluatedNewAccuracy =
-                options.targetAccuracy != nil && options.targetMeasure == .evaluated
-                ? try prefix.newAccuracy(data: data, batchSize: inferenceBatchSize) : nil
             let summary = RetrainingSummary.Epoch(
                 epoch: epoch, loss: sums.loss / seen, crossEntropy: sums.crossEntropy / seen,
                 deviation: sums.deviation / seen, accuracy: Double(sums.correct) / seen,
-                newAccuracy: trainingNewAccuracy, evaluatedNewAccuracy: evaluatedNewAccuracy,
-                seconds: Date().timeIntervalSince(epochStarted))
+                newAccuracy: trainingNewAccuracy, evaluatedNewAccuracy: evaluations.last, evaluations: evaluations,
+                steps: steps, seconds: Date().timeIntervalSince(epochStarted))
             epochs.append(summary)
             onEpoch(summary)
-            if let target = options.targetAccuracy, (evaluatedNewAccuracy ?? trainingNewAccuracy) >= target { break }
+            if reached { break }
+            if let target = options.targetAccuracy, options.targetMeasure == .training, trainingNewAccuracy >= target {
+                break
+            }
         }
         let summary = RetrainingSummary(
             full: scope.trainsEveryUnit, scope: scope, alpha: objective.alpha, beta: objective.beta,
@@ -211,6 +226,13 @@ public struct ModularRetrainer {
     }
 
     // MARK: - Pieces
+
+    /// The steps of an epoch of `batchCount` steps after which an evaluated target is checked:
+    /// ⌈k·batchCount/checks⌉ for k = 1…checks (the last is the epoch's end; repeats merge when there
+    /// are more checks than steps).
+    package static func checkSteps(batchCount: Int, checks: Int) -> Set<Int> {
+        Set((1...max(checks, 1)).map { ($0 * batchCount + checks - 1) / max(checks, 1) })
+    }
 
     /// Checks that the scope's modules lie inside the model.
     private func checkScope(_ scope: RetrainingScope, model: Model) throws(DeepArcError) {

@@ -26,9 +26,17 @@ public struct RetrainingSummary: Sendable, Codable, Equatable {
         /// ``ModularRetrainer/Options/targetAccuracy`` is compared with under
         /// ``ModularRetrainer/Options/TargetMeasure/training``.
         public var newAccuracy: Double
-        /// Accuracy on D′ in inference mode after the epoch; measured only when a target accuracy is
-        /// compared with it (``ModularRetrainer/Options/TargetMeasure/evaluated``), else nil.
+        /// Accuracy on D′ in inference mode at the epoch's last check (its end, or the check that
+        /// reached the target); measured only when a target accuracy is compared with it
+        /// (``ModularRetrainer/Options/TargetMeasure/evaluated``), else nil.
         public var evaluatedNewAccuracy: Double?
+        /// Accuracy on D′ in inference mode at each check of the epoch, in order: one per
+        /// ``ModularRetrainer/Options/targetChecksPerEpoch``, fewer when the target was reached, the
+        /// last equal to ``evaluatedNewAccuracy``; empty when no target is compared with it.
+        public var evaluations: [Double]
+        /// Steps (batches) the epoch ran: all of them, or those up to the check that reached the
+        /// target.
+        public var steps: Int
         /// Wall time of the epoch.
         public var seconds: Double
     }
