@@ -119,6 +119,43 @@ struct ReadaptionCommandTests {
         #expect(modules == (merged ? [compared] : compared.map { [$0] }))
     }
 
+    /// The shipped configuration of Table III's VGG rows (greedy, `link` criterion, th = 0.95)
+    /// reaches enhance's modularization: its modules are those of `deeparc modularize` on the same
+    /// samples, and they follow the link rule on that command's similarity matrix (a module continues
+    /// exactly while the next adjacent similarity is at least 0.95).
+    @Test func theShippedModulesConfigurationShapesTheModules() throws {
+        let model = try Self.checkpoint()
+        let config = CLI.packageRoot.appendingPathComponent("Examples/configs/modules-link-0.95.yaml").path
+        let result = try CLI.run([
+            "enhance", "--model", model, "--dataset", Self.images, "--samples", "32", "--epochs", "1",
+            "--config", config, "--target-accuracy", "0.99", "--target-checks", "2", "--no-baseline",
+            "--format", "json",
+        ])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let report = try result.jsonObject()
+        let ranking = try #require(report["ranking"] as? [String: Any])
+        let modules = try #require(ranking["modules"] as? [[String: Any]]).compactMap { $0["units"] as? [Int] }
+
+        let modularized = try CLI.run([
+            "modularize", "--model", model, "--dataset", Self.images, "--split", "train", "--samples", "32",
+            "--config", config, "--format", "json",
+        ])
+        let architecture = try #require(try modularized.jsonObject()["architecture"] as? [String: Any])
+        let similarity = try #require(architecture["similarity"] as? [[Double]])
+        let expected = try #require(architecture["modules"] as? [[String: Any]]).compactMap { $0["layers"] as? [Int] }
+        #expect(modules == expected)
+        for (index, module) in modules.enumerated() {
+            for unit in module.dropLast() { #expect(similarity[unit][unit + 1] >= 0.95, "link \(unit)") }
+            if index + 1 < modules.count, let last = module.last {
+                #expect(similarity[last][last + 1] < 0.95, "boundary after \(last)")
+            }
+        }
+
+        let run = try #require((report["modular"] as? [String: Any])?["run"] as? [String: Any])
+        let evaluations = try #require((run["epochs"] as? [[String: Any]])?.first?["evaluations"] as? [Double])
+        #expect((1...2).contains(evaluations.count), "two checks in the epoch, fewer if the first reached 0.99")
+    }
+
     @Test func enhanceReadsTheFileOfDeeparcAttack() throws {
         let model = try Self.checkpoint()
         let scratch = try TemporaryDirectory()
@@ -259,6 +296,11 @@ struct ReadaptionCommandTests {
         (["enhance", "--target-accuracy", "1.5"], ["--target-accuracy", "(0, 1]", "1.5"]),
         (["enhance", "--optimizer", "rmsprop"], ["--optimizer", "rmsprop", "sgd", "adamw"]),
         (["enhance", "--threshold", "1.5"], ["--threshold", "(0, 1]", "1.5"]),
+        (["enhance", "--target-accuracy", "0.9", "--target-checks", "0"], ["--target-checks", "at least 1"]),
+        (
+            ["repair", "--target-accuracy", "0.9", "--target-measure", "training", "--target-checks", "2"],
+            ["--target-checks", "evaluated"]
+        ),
         (["repair", "--units", "1-2", "--threshold", "0.9"], ["--units", "--threshold"]),
     ])
     func badSettingsFailWithOneLine(arguments: [String], fragments: [String]) throws {
