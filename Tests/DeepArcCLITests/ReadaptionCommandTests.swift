@@ -113,7 +113,9 @@ struct ReadaptionCommandTests {
             "--threshold", threshold, "--no-baseline", "--format", "json",
         ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        let ranking = try #require(try result.jsonObject()["ranking"] as? [String: Any])
+        let report = try result.jsonObject()
+        #expect((report["modularizationSeconds"] as? Double).map { $0 > 0 } == true)
+        let ranking = try #require(report["ranking"] as? [String: Any])
         let modules = try #require(ranking["modules"] as? [[String: Any]]).compactMap { $0["units"] as? [Int] }
         let compared = Array(0..<(try Checkpoint.load(from: model).0.unitCount - 1))
         #expect(modules == (merged ? [compared] : compared.map { [$0] }))

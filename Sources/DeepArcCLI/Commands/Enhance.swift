@@ -76,7 +76,7 @@ extension DeepArcCommand {
                 measure: measure, top: retraining.top, options: options, runsFullBaseline: !retraining.noBaseline)
 
             let (network, original, test) = try ReadaptionSupport.load(model: model, data: data, samples: samples)
-            let (moduleUnits, retrain) = try ReadaptionSupport.modules(
+            let modules = try ReadaptionSupport.modules(
                 of: network, original: original, units: retraining.units, strategies: retraining.strategies,
                 progress: progress)
             let readaptionData: ReadaptionData
@@ -101,7 +101,7 @@ extension DeepArcCommand {
             }
 
             let result = try ReadaptionSupport.run(
-                .enhancement, readapter: readapter, model: network, moduleUnits: moduleUnits, retrain: retrain,
+                .enhancement, readapter: readapter, model: network, modules: modules,
                 data: readaptionData, test: test, epochs: options.epochs, progress: progress)
 
             let metadata = ["deeparc.readaptedFrom": model, "deeparc.readaption": "enhancement"]

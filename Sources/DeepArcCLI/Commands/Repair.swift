@@ -74,11 +74,11 @@ extension DeepArcCommand {
                 new.name = "D′ (mutant seed \(seed) wrong on \(original.name))"
                 let readaptionData = try ReadaptionData(
                     original: original, new: new, sources: measure.pairing == .paired ? wrong : nil)
-                let (moduleUnits, retrain) = try ReadaptionSupport.modules(
+                let modules = try ReadaptionSupport.modules(
                     of: mutant.model, original: original, units: retraining.units, strategies: retraining.strategies,
                     progress: progress)
                 let result = try ReadaptionSupport.run(
-                    .repair, readapter: readapter, model: mutant.model, moduleUnits: moduleUnits, retrain: retrain,
+                    .repair, readapter: readapter, model: mutant.model, modules: modules,
                     data: readaptionData, test: test, epochs: options.epochs, progress: progress)
                 let accuracyDrop =
                     mutant.originalAccuracy > 0 ? 1 - mutant.accuracy / mutant.originalAccuracy : 0

@@ -208,18 +208,19 @@ enum ReadaptionSupport {
     /// The modules to work with: the explicit `units` as one module, or the modules of a
     /// modularization of `model` (with `strategies`: the defaults, a configuration's, or the flags')
     /// on the first min(|D|, 1000) samples of D.
-    /// - Returns: the module units and, when explicit, the module indices to retrain.
+    /// - Returns: the module units, when explicit the module indices to retrain, and the
+    ///   modularization's wall time (0 when explicit).
     static func modules(
         of model: Model, original: Dataset, units: String?, strategies: ModularizationStrategyOptions,
         progress: ProgressReporter
-    ) throws -> (moduleUnits: [[Int]], retrain: [Int]?) {
+    ) throws -> (moduleUnits: [[Int]], retrain: [Int]?, seconds: Double) {
         if let units {
             let range = try parseUnits(units)
             guard range.upperBound < model.unitCount else {
                 throw CLIError(
                     "--units \(units): unit \(range.upperBound) is outside the model's units 0..<\(model.unitCount)")
             }
-            return ([Array(range)], [0])
+            return ([Array(range)], [0], 0)
         }
         let modularizer = try strategies.makeModularizer(registry: RegistryContext.registry)
         let count = min(original.count, 1000)
@@ -227,8 +228,9 @@ enum ReadaptionSupport {
             throw CLIError("modularizing needs at least 2 samples in D, got \(count); use --units a-b instead")
         }
         progress.line("modularizing \(model.unitCount - 1) units on \(count) samples …")
+        let started = Date()
         let result = try modularizer.modularize(model, samples: try original.images.slice(batch: 0..<count))
-        return (result.moduleUnits, nil)
+        return (result.moduleUnits, nil, Date().timeIntervalSince(started))
     }
 
     /// The model's predicted class of every sample of `set` (inference mode, in batches).
@@ -246,14 +248,15 @@ enum ReadaptionSupport {
 
     /// Runs `task` and reports every epoch on stderr.
     static func run(
-        _ task: ReadaptionTask, readapter: Readapter, model: Model, moduleUnits: [[Int]], retrain: [Int]?,
+        _ task: ReadaptionTask, readapter: Readapter, model: Model,
+        modules: (moduleUnits: [[Int]], retrain: [Int]?, seconds: Double),
         data: ReadaptionData, test: Dataset, epochs: Int, progress: ProgressReporter
     ) throws -> ReadaptionResult {
         progress.line(
             "retraining on |D| = \(data.original.count), |D′| = \(data.new.count) "
                 + (readapter.runsFullBaseline ? "(modular, then full) …" : "(modular) …"))
-        return try readapter.run(
-            task, model: model, moduleUnits: moduleUnits, data: data, test: test, modules: retrain
+        var result = try readapter.run(
+            task, model: model, moduleUnits: modules.moduleUnits, data: data, test: test, modules: modules.retrain
         ) { full, epoch in
             let evaluated =
                 epoch.evaluations.isEmpty
@@ -264,6 +267,8 @@ enum ReadaptionSupport {
                     full ? "full" : "modular", epoch.epoch, epochs, epoch.loss, epoch.crossEntropy,
                     epoch.deviation, epoch.accuracy, epoch.newAccuracy, evaluated, epoch.seconds))
         }
+        result.report.modularizationSeconds = modules.seconds
+        return result
     }
 
     // MARK: - Text
@@ -283,7 +288,11 @@ enum ReadaptionSupport {
                 format: "%@ with %@: |D| = %d, |D′| = %d, test %d; retrained %@%@", report.task.rawValue,
                 report.measure, report.sampleCounts["original"] ?? 0, report.sampleCounts["new"] ?? 0,
                 report.sampleCounts["test"] ?? 0, scope.joined(separator: ", "),
-                report.ranking == nil ? "" : String(format: " (located in %.1f s)", report.locateSeconds)),
+                report.ranking == nil
+                    ? ""
+                    : String(
+                        format: " (modularized in %.1f s, located in %.1f s)", report.modularizationSeconds,
+                        report.locateSeconds)),
             "  accuracy before: D′ \(percent(report.accuracyBefore.new)), D \(percent(report.accuracyBefore.original)), "
                 + "test \(percent(report.accuracyBefore.test))",
         ]

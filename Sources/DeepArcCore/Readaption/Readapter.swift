@@ -112,8 +112,9 @@ public struct Readapter {
 
 /// What ``Readapter`` produced: the report and the retrained models.
 public struct ReadaptionResult {
-    /// The Table III report.
-    public let report: ReadaptionReport
+    /// The Table III report (a caller that modularized the model records the time in
+    /// ``ReadaptionReport/modularizationSeconds``).
+    public var report: ReadaptionReport
     /// The modularly retrained model.
     public let modularModel: Model
     /// The fully retrained model, when the baseline ran.

@@ -55,6 +55,10 @@ public struct ReadaptionReport: Sendable, Codable, Equatable {
     /// Wall time of locating the critical modules (0 when given explicitly); not part of either
     /// side's ``Side/seconds``.
     public var locateSeconds: Double
+    /// Wall time of the modularization that produced the modules, when the caller ran one and
+    /// recorded it (`deeparc enhance` and `deeparc repair` do); 0 otherwise. Not part of either
+    /// side's ``Side/seconds`` or of ``locateSeconds``.
+    public var modularizationSeconds: Double = 0
     /// The retrained modules.
     public var scope: RetrainingScope
     /// |D|, |D′| and the test set's size (0 without one).
