@@ -46,7 +46,8 @@ struct RetrainingArguments: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Stop either run after the first epoch whose accuracy on D′ (see --target-measure) reaches this, in (0, 1].",
+            "Stop either run at the first check (see --target-checks) whose accuracy on D′ (see --target-measure) "
+                + "reaches this, in (0, 1].",
             valueName: "accuracy"))
     var targetAccuracy: Double?
 
@@ -205,22 +206,30 @@ enum ReadaptionSupport {
         return (network, original, test)
     }
 
+    /// The modules a re-adaption works with.
+    struct Modules {
+        /// Every module's units.
+        var moduleUnits: [[Int]]
+        /// The modules to retrain when given explicitly (`--units`); nil to locate the critical ones.
+        var retrain: [Int]?
+        /// Wall time of the modularization (0 when the units were given).
+        var modularizationSeconds: Double
+    }
+
     /// The modules to work with: the explicit `units` as one module, or the modules of a
     /// modularization of `model` (with `strategies`: the defaults, a configuration's, or the flags')
     /// on the first min(|D|, 1000) samples of D.
-    /// - Returns: the module units, when explicit the module indices to retrain, and the
-    ///   modularization's wall time (0 when explicit).
     static func modules(
         of model: Model, original: Dataset, units: String?, strategies: ModularizationStrategyOptions,
         progress: ProgressReporter
-    ) throws -> (moduleUnits: [[Int]], retrain: [Int]?, seconds: Double) {
+    ) throws -> Modules {
         if let units {
             let range = try parseUnits(units)
             guard range.upperBound < model.unitCount else {
                 throw CLIError(
                     "--units \(units): unit \(range.upperBound) is outside the model's units 0..<\(model.unitCount)")
             }
-            return ([Array(range)], [0], 0)
+            return Modules(moduleUnits: [Array(range)], retrain: [0], modularizationSeconds: 0)
         }
         let modularizer = try strategies.makeModularizer(registry: RegistryContext.registry)
         let count = min(original.count, 1000)
@@ -230,7 +239,8 @@ enum ReadaptionSupport {
         progress.line("modularizing \(model.unitCount - 1) units on \(count) samples …")
         let started = Date()
         let result = try modularizer.modularize(model, samples: try original.images.slice(batch: 0..<count))
-        return (result.moduleUnits, nil, Date().timeIntervalSince(started))
+        return Modules(
+            moduleUnits: result.moduleUnits, retrain: nil, modularizationSeconds: Date().timeIntervalSince(started))
     }
 
     /// The model's predicted class of every sample of `set` (inference mode, in batches).
@@ -249,7 +259,7 @@ enum ReadaptionSupport {
     /// Runs `task` and reports every epoch on stderr.
     static func run(
         _ task: ReadaptionTask, readapter: Readapter, model: Model,
-        modules: (moduleUnits: [[Int]], retrain: [Int]?, seconds: Double),
+        modules: Modules,
         data: ReadaptionData, test: Dataset, epochs: Int, progress: ProgressReporter
     ) throws -> ReadaptionResult {
         progress.line(
@@ -267,7 +277,7 @@ enum ReadaptionSupport {
                     full ? "full" : "modular", epoch.epoch, epochs, epoch.loss, epoch.crossEntropy,
                     epoch.deviation, epoch.accuracy, epoch.newAccuracy, evaluated, epoch.seconds))
         }
-        result.report.modularizationSeconds = modules.seconds
+        result.report.modularizationSeconds = modules.modularizationSeconds
         return result
     }
 

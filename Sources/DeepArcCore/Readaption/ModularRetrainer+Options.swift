@@ -8,8 +8,8 @@ extension ModularRetrainer {
     /// package trains in seconds, 10⁻⁴ barely moves the weights in 10 epochs), momentum 0.9 without
     /// Nesterov, no weight decay, a constant learning rate, batch 128, 10 epochs, seed 1. The
     /// stopping rule is the same for modular and full retraining: ``epochs`` epochs, or, with
-    /// ``targetAccuracy``, the first epoch whose accuracy on D′ (see ``targetMeasure``) reaches it
-    /// (``epochs`` is then the cap). A NaN or infinite loss stops either with an error.
+    /// ``targetAccuracy``, the first check whose accuracy on D′ (see ``targetMeasure``) reaches it
+    /// (at each epoch's end, or ``targetChecksPerEpoch`` times per epoch; ``epochs`` is then the cap). A NaN or infinite loss stops either with an error.
     ///
     /// Every field has a default, so a partial configuration decodes; unknown keys are rejected.
     public struct Options: Codable, Sendable, Equatable {
@@ -26,8 +26,8 @@ extension ModularRetrainer {
         public var beta: Double?
         /// Passes over D ∪ D′ (default 10); the most when ``targetAccuracy`` is set.
         public var epochs: Int = 10
-        /// Stop after the first epoch whose accuracy on D′ (see ``targetMeasure``) is at least this,
-        /// in (0, 1]; nil (the default) runs all ``epochs``. Re-adaption exists to fit D′; modular
+        /// Stop at the first check (see ``targetChecksPerEpoch``) whose accuracy on D′ (see
+        /// ``targetMeasure``) is at least this, in (0, 1]; nil (the default) runs all ``epochs``. Re-adaption exists to fit D′; modular
         /// retraining is cheap per epoch, so a target brings both runs to the same fit of D′ and
         /// compares what that fit costs (and what it does to D and the test set).
         public var targetAccuracy: Double?
@@ -67,8 +67,8 @@ extension ModularRetrainer {
         public init() {}
 
         private enum CodingKeys: String, CodingKey, CaseIterable {
-            case alpha, beta, epochs, targetAccuracy, targetMeasure, targetChecksPerEpoch, batchSize, optimizer, learningRate
-            case momentum, nesterov, weightDecay, schedule
+            case alpha, beta, epochs, targetAccuracy, targetMeasure, targetChecksPerEpoch
+            case batchSize, optimizer, learningRate, momentum, nesterov, weightDecay, schedule
             case seed, cachePrefix, maximumCacheBytes
         }
 

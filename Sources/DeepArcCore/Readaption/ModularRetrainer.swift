@@ -195,8 +195,9 @@ public struct ModularRetrainer {
                 sums.correctNew += loss.correctNew
                 sums.countNew += loss.countNew
                 if checkSteps.contains(steps), let target = options.targetAccuracy {
-                    evaluations.append(try prefix.newAccuracy(data: data, batchSize: inferenceBatchSize))
-                    if let last = evaluations.last, last >= target {
+                    let accuracy = try prefix.newAccuracy(data: data, batchSize: inferenceBatchSize)
+                    evaluations.append(accuracy)
+                    if accuracy >= target {
                         reached = true
                         break
                     }
@@ -231,7 +232,8 @@ public struct ModularRetrainer {
     /// ⌈k·batchCount/checks⌉ for k = 1…checks (the last is the epoch's end; repeats merge when there
     /// are more checks than steps).
     package static func checkSteps(batchCount: Int, checks: Int) -> Set<Int> {
-        Set((1...max(checks, 1)).map { ($0 * batchCount + checks - 1) / max(checks, 1) })
+        let count = max(checks, 1)
+        return Set((1...count).map { ($0 * batchCount + count - 1) / count })
     }
 
     /// Checks that the scope's modules lie inside the model.
