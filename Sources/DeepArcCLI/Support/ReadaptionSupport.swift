@@ -59,7 +59,7 @@ struct RetrainingArguments: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "How many times per epoch an evaluated --target-accuracy is checked (default 1, at the epoch's end).",
+            "How many times per epoch an evaluated --target-accuracy is checked, the last at the epoch's end.",
             valueName: "n"))
     var targetChecks: Int = 1
 
