@@ -11,16 +11,24 @@ struct ParallelKernelTests {
         arguments: [1, 2, 5])
     func everyIterationRunsOnce(threads: Int) {
         for iterations in [1, 2, 7, 100, 1001] {
-            // Each iteration writes only its own slot; its nested loop runs on its own thread.
+            // Every iteration, outer or nested, writes only its own slot. A nested loop runs on the
+            // calling thread while the team is busy with the outer one, but it may get the team when
+            // the outer loop ran on its caller alone (another test owned the team), so its iterations
+            // may run on several threads: they must not share a slot.
             let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: iterations)
-            defer { counts.deallocate() }
+            let nestedCounts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 3 * iterations)
+            defer {
+                counts.deallocate()
+                nestedCounts.deallocate()
+            }
             counts.initialize(repeating: 0)
+            nestedCounts.initialize(repeating: 0)
             ParallelLoop.forEach(iterations: iterations, threads: threads) { index in
                 counts[index] += 1
-                // A nested loop runs on the calling thread (the team is busy) and must still finish.
-                ParallelLoop.forEach(iterations: 3, threads: threads) { _ in counts[index] += 1 }
+                ParallelLoop.forEach(iterations: 3, threads: threads) { inner in nestedCounts[3 * index + inner] += 1 }
             }
-            #expect(counts.allSatisfy { $0 == 4 }, "\(iterations) iterations")
+            #expect(counts.allSatisfy { $0 == 1 }, "\(iterations) iterations")
+            #expect(nestedCounts.allSatisfy { $0 == 1 }, "\(iterations) iterations, nested")
         }
         // Two threads start loops at the same time: one gets the team, the other runs its own.
         let total = Atomic<Int>(0)
